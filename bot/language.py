@@ -99,6 +99,11 @@ class LanguageDetector:
         if not text:
             return Detection(None, "empty")
         text = _URL.sub(" ", text)
+        if _CYRILLIC.search(text):
+            cyrillic_text = "".join(_WORD.findall(text))
+            if len(_CYRILLIC.findall(cyrillic_text)) >= len(_LATIN.findall(cyrillic_text)):
+                # Ukrainian, or Russian which is answered in Ukrainian; a Cyrillic place name counts.
+                return Detection("uk", "cyrillic")
         if self._place_words is not None:
             for place in self._place_words(text):
                 text = re.sub(re.escape(place), " ", text, flags=re.I)

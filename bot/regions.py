@@ -105,7 +105,9 @@ class _Entry:
     region: str
     province: Optional[str]
     names: Mapping[str, str]
-    ambiguous: bool = False
+
+
+_AMBIGUOUS = "#ambiguous"
 
 
 class Gazetteer:
@@ -120,6 +122,7 @@ class Gazetteer:
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="NORM")
         self._entries: dict[str, _Entry] = {}
         self._postcodes: list[tuple[int, int, str, Optional[str]]] = []
+        self._exact_postcodes: dict[int, tuple[str, Optional[str]]] = {}
 
         for region, item in (data.get("regions") or {}).items():
             self._add(_Entry(f"region:{region}", "region", region, None, _display(item["names"])), item["names"])
@@ -133,15 +136,13 @@ class Gazetteer:
         for item in data.get("municipalities") or []:
             province = item.get("province")
             region = item.get("region") or (data["provinces"][province]["region"] if province else None)
-            entry = _Entry(
-                item["id"],
-                "municipality",
-                region,
-                province,
-                _display(item["names"]),
-                bool(item.get("ambiguous")),
-            )
-            self._add(entry, item["names"])
+            entry = _Entry(item["id"], "municipality", region, province, _display(item["names"]))
+            ambiguous = item.get("ambiguous") or []
+            if ambiguous is True:
+                ambiguous = [n for names in item["names"].values() for n in names]
+            self._add(entry, item["names"], ambiguous=ambiguous)
+            for code in item.get("other_postcodes") or []:
+                self._exact_postcodes[int(code)] = (region, province)
 
     @classmethod
     def from_file(cls, path: Union[str, Path] = PLACES_PATH) -> "Gazetteer":
@@ -155,17 +156,23 @@ class Gazetteer:
             token.norm_ = _fold_token(token.text)
         return doc
 
-    def _add(self, entry: _Entry, names: Mapping[str, Iterable[str]]) -> None:
+    def _add(self, entry: _Entry, names: Mapping[str, Iterable[str]], ambiguous: Iterable[str] = ()) -> None:
+        """Match the entry's names; a name that is also a common word only counts in context."""
         self._entries[entry.id] = entry
-        patterns = []
+        common = {" ".join(t.norm_ for t in self._doc(n)) for n in ambiguous}
+        patterns: dict[bool, list] = {False: [], True: []}  # type: ignore[type-arg]
         seen: set[str] = set()
         for variants in names.values():
             for name in variants:
-                key = " ".join(t.norm_ for t in self._doc(name))
+                doc = self._doc(name)
+                key = " ".join(t.norm_ for t in doc)
                 if key and key not in seen:
                     seen.add(key)
-                    patterns.append(self._doc(name))
-        self._matcher.add(entry.id, patterns)
+                    patterns[key in common].append(doc)
+        if patterns[False]:
+            self._matcher.add(entry.id, patterns[False])
+        if patterns[True]:
+            self._matcher.add(entry.id + _AMBIGUOUS, patterns[True])
 
     def find(self, text: str) -> list[Place]:
         """Every place named in `text`, in the order written (longest match where they overlap)."""
@@ -180,11 +187,11 @@ class Gazetteer:
         places: list[Place] = []
         taken = -1
         words = [t for t in doc if not t.is_punct and not t.is_space]
-        for start, end, entry_id in spans:
+        for start, end, match_key in spans:
             if start < taken:
                 continue
-            entry = self._entries[entry_id]
-            if entry.ambiguous and not self._clearly_a_place(doc, start, end, len(words)):
+            entry = self._entries[match_key.removesuffix(_AMBIGUOUS)]
+            if match_key.endswith(_AMBIGUOUS) and not self._clearly_a_place(doc, start, end, len(words)):
                 continue
             taken = end
             span = doc[start:end]
@@ -221,6 +228,12 @@ class Gazetteer:
             context = _POSTCODE_CONTEXT.search(before) is not None or match.group(0)[:1] in "Bb"
             looks_like_year = 1900 <= code <= 2100
             if not (alone or named_after or context or not looks_like_year):
+                continue
+            if code in self._exact_postcodes:
+                region, province = self._exact_postcodes[code]
+                found.append(
+                    Place(f"postcode:{code}", "postcode", region, province, {}, match.group(0), match.start())
+                )
                 continue
             for low, high, region, province in self._postcodes:
                 if low <= code <= high:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -156,10 +156,23 @@ def _load(path: Path) -> tuple[Optional[KnowledgeBase], list[Problem]]:
         if not isinstance(data, dict):
             problems.append(Problem(name, "-", "-", "the file must be a mapping with 'version'"))
             continue
-        schema_problems = list(_schema_problems(name, data))
+        schema_problems, bad_items = _schema_problems(name, data)
         problems.extend(schema_problems)
-        if not schema_problems:
-            documents.append((name, data))
+        if ("document", -1) in bad_items:
+            continue
+        # Items that passed the schema are still checked, so one run reports every problem.
+        documents.append(
+            (
+                name,
+                {
+                    **data,
+                    "facts": [f for i, f in enumerate(data.get("facts") or []) if ("facts", i) not in bad_items],
+                    "websites": [
+                        w for i, w in enumerate(data.get("websites") or []) if ("websites", i) not in bad_items
+                    ],
+                },
+            )
+        )
 
     sources: dict[str, Source] = {}
     source_files: dict[str, str] = {}
@@ -240,17 +253,24 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def _schema_problems(file: str, data: dict) -> Iterable[Problem]:
-    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
+def _schema_problems(file: str, data: dict) -> tuple[list[Problem], set[tuple[str, int]]]:
+    """Problems against schema.json, and which items they are in (("document", -1) for the rest)."""
+    problems: list[Problem] = []
+    bad: set[tuple[str, int]] = set()
+    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         path = list(error.absolute_path)
         owner, fields = "-", path
         if len(path) >= 2 and path[0] in ("facts", "websites") and isinstance(path[1], int):
+            bad.add((path[0], path[1]))
             item = data[path[0]][path[1]]
             item_id = item.get("id") if isinstance(item, dict) else None
             owner = str(item_id) if item_id else f"{path[0]}[{path[1]}]"
             fields = path[2:]
         elif len(path) >= 2 and path[0] == "sources":
+            bad.add(("document", -1))
             owner, fields = str(path[1]), path[2:]
+        else:
+            bad.add(("document", -1))
         message = error.message
         if error.validator == "required":
             missing = re.search(r"'([^']+)' is a required property", error.message)
@@ -263,7 +283,8 @@ def _schema_problems(file: str, data: dict) -> Iterable[Problem]:
         elif error.validator == "enum":
             message = f"unknown value {error.instance!r}; expected one of {', '.join(map(str, error.validator_value))}"
         field_name = ".".join(str(p) for p in fields) or "-"
-        yield Problem(file, owner, field_name, message)
+        problems.append(Problem(file, owner, field_name, message))
+    return problems, bad
 
 
 def _parse_day(text: str) -> dt.date:
