@@ -14,7 +14,7 @@ from typing import Iterable, Optional, Sequence
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Fact, Website
-from bot.knowledge.render import format_as_of, format_day, render_text
+from bot.knowledge.render import format_as_of, render_text
 from bot.payloads import REGION_CHOICES, region_payload
 
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -83,27 +83,28 @@ def _bullet(fact: Fact, lang: str) -> str:
 
 
 def source_lines(kb: KnowledgeBase, facts: Iterable[Fact], lang: str) -> list[str]:
-    """One line per document and section the facts come from."""
+    """One line per document the facts come from, naming the sections used."""
     _ = translator(lang)
-    lines: list[str] = []
-    seen: set[tuple[str, Optional[str]]] = set()
+    sections: dict[str, list[str]] = {}
     for fact in facts:
-        key = (fact.source.doc, fact.source.section)
-        if key in seen:
+        names = sections.setdefault(fact.source.doc, [])
+        if fact.source.section and fact.source.section not in names:
+            names.append(fact.source.section)
+    lines = []
+    for doc, section_ids in sections.items():
+        source = kb.sources[doc]
+        title, publisher = source.title[lang], source.publisher[lang]
+        if not section_ids:
+            lines.append(_("Source: {title} ({publisher}).").format(title=title, publisher=publisher))
             continue
-        seen.add(key)
-        source = kb.sources[fact.source.doc]
-        if fact.source.section:
-            line = _("Source: {title}, section “{section}” ({publisher}).").format(
-                title=source.title[lang],
-                section=source.sections[fact.source.section][lang],
-                publisher=source.publisher[lang],
-            )
+        quoted = "; ".join(
+            _("“{section}”").format(section=source.sections[s][lang]) for s in section_ids
+        )
+        if len(section_ids) == 1:
+            line = _("Source: {title}, section {section} ({publisher}).")
         else:
-            line = _("Source: {title} ({publisher}).").format(
-                title=source.title[lang], publisher=source.publisher[lang]
-            )
-        lines.append(line)
+            line = _("Source: {title}, sections {section} ({publisher}).")
+        lines.append(line.format(title=title, section=quoted, publisher=publisher))
     return lines
 
 
@@ -166,11 +167,11 @@ def compose_answer(
         lines.append(_("I know more about this topic: ask a more precise question."))
     statistics = [f for f in shown if f.is_statistic]
     if statistics:
-        oldest = min(f.as_of.date for f in statistics)
-        if today is None or (today - oldest).days > 180:
+        oldest = min((f.as_of for f in statistics), key=lambda a: a.date)
+        if today is None or (today - oldest.date).days > 180:
             lines.append(
                 _("These figures date from {date} or later and may have changed since.").format(
-                    date=format_day(oldest, lang)
+                    date=format_as_of(oldest, lang)
                 )
             )
     lines.extend(source_lines(kb, shown, lang))

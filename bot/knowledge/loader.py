@@ -92,7 +92,10 @@ class KnowledgeBase:
         region are included (for topics that do not depend on the region).
         """
         wanted = {"eu", "belgium"} | ({region} if region else {"flanders", "wallonia", "brussels"})
+        # The reader's own region first; without one, from the widest to the regions.
         order = {"eu": 0, "belgium": 1, "flanders": 2, "wallonia": 3, "brussels": 4}
+        if region:
+            order = {region: 0, "belgium": 1, "eu": 2}
         found = [
             f
             for f in self.facts
@@ -102,7 +105,7 @@ class KnowledgeBase:
             and (f.province is None or f.province == province)
         ]
         # Stable: within a region, the file's order (the editor's order of importance) is kept.
-        return sorted(found, key=lambda f: (order[f.region], f.province is not None))
+        return sorted(found, key=lambda f: (order[f.region], f.province is None))
 
     def websites_for(self, region: Optional[str], topic: Optional[str] = None) -> list[Website]:
         """Official websites for a region and topic, most specific first."""

@@ -1,0 +1,106 @@
+"""The conversation logic over several turns: language, region and pending questions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.dialogue import Outcome, Turn
+
+
+def _after(turn: Turn, outcome: Outcome) -> Turn:
+    """The next turn's remembered slots, as Rasa would keep them."""
+    slots = {k: getattr(turn, k) for k in ("language", "channel_language", "region", "province", "pending_topic")}
+    if outcome.reset_slots:
+        slots = dict.fromkeys(slots)
+    slots.update(outcome.slots)
+    return Turn(**slots)
+
+
+def _text(outcome: Outcome) -> str:
+    return "\n".join(r.text for r in outcome.replies)
+
+
+def test_region_follow_up_then_answer_in_ukrainian(assistant) -> None:
+    first = Turn(text="де можна знайти житло?", intent="ask_housing")
+    out = assistant.answer_question(first)
+    assert out.slots["pending_topic"] == "housing" and out.replies[0].buttons
+    second = replace(_after(first, out), text="в Антверпені", intent="inform_region")
+    out2 = assistant.set_region(second)
+    text = _text(out2)
+    assert "Антверпен" in text and "Житло у Фландрії:" in text
+    assert out2.slots["pending_topic"] is None and out2.slots["region"] == "flanders"
+
+
+def test_region_answer_misread_by_the_model_still_answers(assistant) -> None:
+    """"Gent" alone may fall to the fallback: with a pending question, the place is still used."""
+    turn = Turn(text="Gent", intent="nlu_fallback", language="nl", pending_topic="work")
+    out = assistant.fallback(turn)
+    assert out.slots["region"] == "flanders"
+    assert "Werk in Vlaanderen:" in _text(out)
+
+
+def test_unknown_place_asks_again_with_buttons(assistant) -> None:
+    out = assistant.set_region(Turn(text="I live in Atlantis", intent="inform_region", language="en"))
+    assert out.replies[0].text.startswith("I don't know that place.")
+    assert len(out.replies[0].buttons) == 3
+
+
+def test_region_is_remembered_and_can_change(assistant) -> None:
+    turn = Turn(text="where can I work?", intent="ask_work", language="en", region="brussels")
+    assert "Work in the Brussels-Capital Region:" in _text(assistant.answer_question(turn))
+    moved = replace(turn, text="we moved to Namur, where can I work?")
+    out = assistant.answer_question(moved)
+    assert out.slots["region"] == "wallonia" and "Work in Wallonia:" in _text(out)
+
+
+def test_language_switches_when_the_user_clearly_switches(assistant) -> None:
+    out = assistant.answer_question(Turn(text="Hoe lang duurt de tijdelijke bescherming?", intent="ask_protection_duration", language="uk"))
+    assert out.slots["language"] == "nl" and "4 maart 2027" in _text(out)
+
+
+def test_no_language_signal_keeps_the_language(assistant) -> None:
+    out = assistant.thank(Turn(text="👍", intent="thanks", language="fr"))
+    assert "language" not in out.slots and _text(out).startswith("Avec plaisir")
+
+
+def test_russian_is_answered_in_ukrainian(assistant) -> None:
+    out = assistant.answer_question(Turn(text="Сколько длится временная защита?", intent="ask_protection_duration", language="en"))
+    assert out.slots["language"] == "uk" and "4 березня 2027" in _text(out)
+
+
+def test_page_language_selector_is_an_explicit_choice(assistant) -> None:
+    turn = Turn(text="ok", intent="thanks", language="uk", channel_language="uk", metadata={"language": "en"})
+    out = assistant.thank(turn)
+    assert out.slots["language"] == "en" and out.slots["channel_language"] == "en"
+
+
+def test_channel_hint_only_starts_the_conversation(assistant) -> None:
+    turn = Turn(text="Hoe vind ik werk?", intent="ask_work", metadata={"language": "uk"}, region="flanders")
+    out = assistant.answer_question(turn)
+    assert out.slots["language"] == "nl"
+
+
+def test_switching_language_while_a_question_waits_repeats_it(assistant) -> None:
+    turn = Turn(text="in English please", intent="choose_language", language="uk", pending_topic="schooling")
+    out = assistant.choose_language(turn)
+    assert out.slots["language"] == "en"
+    assert [r.text for r in out.replies][-1].startswith("The answer depends on the region.")
+
+
+def test_language_menu_when_no_language_is_named(assistant) -> None:
+    out = assistant.choose_language(Turn(text="/choose_language", intent="choose_language", language="fr"))
+    assert out.replies[0].text.startswith("Dans quelle langue")
+    assert len(out.replies[0].buttons) == 4
+
+
+def test_topic_without_facts_for_the_region_says_so_and_points_to_the_sites(assistant) -> None:
+    out = assistant.answer_question(Turn(text="cours de français?", intent="ask_language_courses", language="fr", region="wallonia"))
+    text = _text(out)
+    assert "Je n'ai pas encore d'information vérifiée" in text
+    assert "www.wallonie.be/ukraine" in text
+
+
+def test_statistics_give_date_and_source(assistant) -> None:
+    out = assistant.answer_question(Turn(text="how many Ukrainians are in Belgium?", intent="ask_statistics", language="en"))
+    text = _text(out)
+    assert "53,450" in text and "as of 5 February 2023" in text and "Source:" in text
