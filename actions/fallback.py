@@ -23,3 +23,13 @@ class ActionDefaultFallback(ActionExplainScope):
 
     def name(self) -> Text:
         return "action_default_fallback"
+
+
+class ActionExplainMedia(AssistantAction):
+    """Answers a sticker, photo, voice message or location: only text can be read."""
+
+    def name(self) -> Text:
+        return "action_explain_media"
+
+    def respond(self, assistant: Assistant, turn: Turn) -> Outcome:
+        return assistant.explain_media(turn)

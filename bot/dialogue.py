@@ -267,6 +267,18 @@ class Assistant:
         )
         return outcome
 
+    def explain_media(self, turn: Turn) -> Outcome:
+        """A sticker, photo, voice message, document or location: only text can be read."""
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        _ = translator(lang)
+        if turn.intent == "share_location":
+            text = _("Thank you. I cannot read a location: please write the name of your town or your postcode.")
+        else:
+            text = _("I can only read text messages. Please type your question in words.")
+        outcome.replies.append(Reply(text))
+        return outcome
+
     def fallback(self, turn: Turn) -> Outcome:
         """Out of scope or not understood: say what the assistant can do and where to look."""
         outcome = Outcome()

@@ -49,7 +49,7 @@ def region_payload(region: str) -> str:
 
 
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(
-    [payload(i) for i in ("greet", "help", "start_over", "choose_language", *TOPIC_INTENTS)]
+    [payload(i) for i in ("greet", "help", "start_over", "choose_language", "share_media", "share_location", *TOPIC_INTENTS)]
     + [language_payload(lang) for lang in LANGUAGES]
     + [region_payload(region) for region in REGION_CHOICES]
 )

@@ -1,7 +1,9 @@
 """Held-out NLU evaluation: `python -m bot.tools.evaluate [--threshold 0.9]`.
 
 Parses every example of `tests/nlu/<lang>.yml` (never trained on) with the trained model and reports,
-per language, intent accuracy and macro-F1, and the intents most often confused. Writes
+per language, intent accuracy and macro-F1, and the intents most often confused. A prediction of
+`nlu_fallback` (confidence too low) counts as `out_of_scope`: the user gets the same reply; for an
+in-scope question it counts as an error. Writes
 `results/nlu_evaluation.json` and `results/nlu_evaluation.md`. Exits non-zero when a required
 language is below the threshold.
 """
@@ -78,15 +80,21 @@ def score(examples: list[Example], predicted: list[str]) -> dict[str, LanguageRe
     return reports
 
 
+#: What the user gets for nlu_fallback is what they get for out_of_scope (the same action).
+SAME_REPLY = {"nlu_fallback": "out_of_scope"}
+
+
 async def predict(model_path: Path, texts: Iterable[str]) -> list[str]:
-    """The intent the model predicts for each text (after the fallback classifier)."""
+    """The intent the model predicts for each text (after the fallback classifier); a fallback
+    counts as out_of_scope, since both get the same reply."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model_path))
     out = []
     for text in texts:
         parsed = await agent.parse_message(text)
-        out.append((parsed.get("intent") or {}).get("name") or "")
+        name = (parsed.get("intent") or {}).get("name") or ""
+        out.append(SAME_REPLY.get(name, name))
     return out
 
 

@@ -1,0 +1,206 @@
+"""The socket.io channel for the web chat, safe to put on the internet.
+
+Rasa 3.6's socket.io channel accepts any origin and lets a client name the session it joins and the
+session each message belongs to, so anyone who guesses or copies an id reads and writes another
+person's conversation. This one:
+
+- accepts connections only from the configured origins (`SOCKETIO_ALLOWED_ORIGINS`, comma-separated;
+  by default the project's own web page on localhost);
+- issues session ids itself: a random id and an HMAC signature with a server secret. A client may
+  resume its own session after a reload by presenting the signed id; an id it made up, or one whose
+  signature does not match, gets a fresh session instead. Guessing a valid id is as hard as guessing
+  the 128-bit random part and the signature;
+- binds each socket to its session on the server and ignores any session id sent with a message;
+- checks each message (a string, cleaned and cut to the length the assistant reads) and keeps only
+  the `language` of its metadata;
+- joins rooms compatibly with python-socketio releases where `enter_room` became a coroutine;
+- sends a short apology in the user's language when the assistant cannot answer.
+
+The secret comes from `SOCKETIO_SESSION_SECRET`; without it one is generated once and kept in
+`var/socketio_secret` (readable by the owner only), so sessions survive a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import inspect
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.apology import apology_text
+from bot.channels.rest import safe_metadata
+from bot.text import clean_user_text
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_FILE = ROOT / "var" / "socketio_secret"
+DEFAULT_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
+SENDER_PREFIX = "web-"
+
+
+def load_secret(path: Path = SECRET_FILE) -> bytes:
+    """The signing secret: from the environment, or generated once and kept on disk."""
+    configured = os.environ.get("SOCKETIO_SESSION_SECRET")
+    if configured:
+        return configured.encode()
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_hex(32).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secret)
+        return secret
+
+
+class SessionSigner:
+    """Signed session ids: `<32 hex random>.<32 hex HMAC>`."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, session: str) -> str:
+        return hmac.new(self._secret, session.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new(self) -> str:
+        session = secrets.token_hex(16)
+        return f"{session}.{self._mac(session)}"
+
+    def verify(self, token: Any) -> Optional[str]:
+        """The session part of a valid token, or None."""
+        if not isinstance(token, str) or len(token) != 65 or token[32] != ".":
+            return None
+        session, mac = token[:32], token[33:]
+        if not all(c in "0123456789abcdef" for c in session):
+            return None
+        return session if hmac.compare_digest(mac, self._mac(session)) else None
+
+
+class CountingSocketOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sends (to know when to apologise)."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
+def _origins(configured: Optional[Iterable[str]]) -> List[str]:
+    if configured is None:
+        env = os.environ.get("SOCKETIO_ALLOWED_ORIGINS")
+        configured = env.split(",") if env else DEFAULT_ORIGINS
+    return [o.strip().rstrip("/") for o in configured if o and o.strip()]
+
+
+class SocketIOInput(InputChannel):
+    """socket.io at /socket.io with signed sessions and an origin allow-list."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        origins = credentials.get("allowed_origins")
+        if isinstance(origins, str):
+            origins = origins.split(",")
+        return cls(
+            allowed_origins=origins,
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(
+        self,
+        allowed_origins: Optional[Iterable[str]] = None,
+        user_message_evt: Text = "user_uttered",
+        bot_message_evt: Text = "bot_uttered",
+        socketio_path: Text = "/socket.io",
+        secret: Optional[bytes] = None,
+    ) -> None:
+        self.allowed_origins = _origins(allowed_origins)
+        self.user_message_evt = user_message_evt
+        self.bot_message_evt = bot_message_evt
+        self.socketio_path = socketio_path
+        self.signer = SessionSigner(secret or load_secret())
+        self.sio: Optional[AsyncServer] = None
+        self._sessions: Dict[str, str] = {}
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allowed_origins,
+            max_http_buffer_size=64 * 1024,
+        )
+        self.sio = sio
+        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+            if origin and origin not in self.allowed_origins:
+                logger.info("socketio.origin.refused origin=%s", origin)
+                return False
+            return True
+
+        @sio.on("disconnect")
+        async def disconnect(sid: Text) -> None:
+            self._sessions.pop(sid, None)
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Any = None) -> None:
+            offered = data.get("session_id") if isinstance(data, dict) else None
+            token = offered if self.signer.verify(offered) else self.signer.new()
+            sender = f"{SENDER_PREFIX}{token[:32]}"
+            self._sessions[sid] = sender
+            joined = sio.enter_room(sid, sender)
+            if inspect.isawaitable(joined):
+                await joined
+            await sio.emit("session_confirm", token, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            sender = self._sessions.get(sid)
+            if sender is None:
+                await sio.emit("error_message", {"error": "no session: send session_request first"}, room=sid)
+                return
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                await sio.emit("error_message", {"error": "message must be a string"}, room=sid)
+                return
+            text = clean_user_text(data.get("message", ""))
+            metadata = safe_metadata(data.get("metadata") or data.get("customData"))
+            output = CountingSocketOutput(sio, self.bot_message_evt)
+            # Replies go to the session's room (the sender id): every tab of this session, nobody else.
+            try:
+                await on_new_message(UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata))
+            except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
+                logger.exception("socketio.message.failure")
+            if output.sent == 0:
+                await sio.emit(self.bot_message_evt, {"text": apology_text(text, metadata)}, room=sender)
+
+        return blueprint

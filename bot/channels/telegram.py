@@ -1,0 +1,298 @@
+"""The Telegram channel: a webhook for the Bot API that works offline until it is used.
+
+Rasa's stock Telegram channel calls Telegram when it starts (so it cannot run offline), checks no
+secret token, calls getMe on every update and fails on updates without a message. This one:
+
+- verifies `X-Telegram-Bot-Api-Secret-Token` (constant-time) and refuses other requests with 403;
+- never calls Telegram at start; the webhook is set with a command (`python -m bot.channels.telegram
+  set-webhook --url https://…/webhooks/telegram/webhook`), not at every start;
+- takes messages, edited messages (a corrected question is answered again) and inline-button presses
+  (each callback query is answered, so the client stops its spinner);
+- passes `from.language_code` as the starting-language hint, maps `/start`, `/help`, `/language` and
+  `/restart` to the assistant's own payloads;
+- answers stickers, photos, voice, video, documents, locations and contacts politely in the user's
+  language (it can only read text);
+- in group chats holds no conversation: personal questions do not belong in a group. When addressed
+  there (a command, an @mention or a reply to the bot) it says once that it answers in a private chat;
+  other group messages are ignored;
+- answers Telegram with 200 for every update it cannot use (a 5xx would make Telegram retry it), and
+  ignores an update it has already handled (Telegram retries slow webhooks).
+
+Configuration comes from the environment (never from committed files): TELEGRAM_TOKEN,
+TELEGRAM_SECRET_TOKEN, TELEGRAM_API_BASE (default https://api.telegram.org). Without a token the
+webhook answers 503 and the rest of the assistant runs as usual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import logging
+import os
+import sys
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.apology import apology_text
+from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
+from bot.i18n import translator
+from bot.languages import normalize_language
+from bot.payloads import payload
+from bot.text import clean_user_text
+
+logger = logging.getLogger(__name__)
+
+SENDER_PREFIX = "telegram-"
+MEDIA_KEYS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation", "contact", "poll", "dice")
+_SEEN_UPDATES = 2048
+
+
+class TelegramOutput(OutputChannel):
+    """Sends the assistant's messages to one Telegram chat."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def __init__(self, api: TelegramApi, chat_id: Any) -> None:
+        self.api = api
+        self.chat_id = chat_id
+        self.sent = 0
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.api.send_message(self.chat_id, text)
+        self.sent += 1
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.api.send_message(self.chat_id, text, buttons)
+        self.sent += 1
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self.api.send_message(self.chat_id, image)
+        self.sent += 1
+
+
+def _user_language(user: Optional[Dict[str, Any]]) -> Optional[str]:
+    return normalize_language((user or {}).get("language_code"))
+
+
+class TelegramInput(InputChannel):
+    """Webhook at /webhooks/telegram/webhook."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            token=credentials.get("access_token") or os.environ.get("TELEGRAM_TOKEN"),
+            secret_token=credentials.get("secret_token") or os.environ.get("TELEGRAM_SECRET_TOKEN"),
+            api_base=credentials.get("api_base") or os.environ.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE,
+            bot_username=credentials.get("bot_username") or os.environ.get("TELEGRAM_BOT_USERNAME"),
+        )
+
+    def __init__(
+        self,
+        token: Optional[str],
+        secret_token: Optional[str],
+        api_base: str = DEFAULT_API_BASE,
+        bot_username: Optional[str] = None,
+    ) -> None:
+        self.token = token
+        self.secret_token = secret_token
+        self.bot_username = (bot_username or "").lstrip("@").lower() or None
+        self.api = TelegramApi(token, api_base) if token else None
+        self._seen: "OrderedDict[int, None]" = OrderedDict()
+        if not token or not secret_token:
+            logger.warning(
+                "telegram.not_configured: set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN to enable the "
+                "Telegram webhook; until then it answers 503"
+            )
+
+    # -- the webhook -------------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.api else "not configured"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.api is None or not self.secret_token:
+                return response.json({"error": "telegram is not configured"}, status=503)
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+                return response.json({"error": "bad secret token"}, status=403)
+            try:
+                update = json.loads((request.body or b"").decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return response.json({"ok": True, "ignored": "not JSON"})
+            if not isinstance(update, dict):
+                return response.json({"ok": True, "ignored": "not an update"})
+            try:
+                handled = await self.handle_update(update, on_new_message)
+            except Exception:  # noqa: BLE001 - Telegram would retry a 5xx forever
+                logger.exception("telegram.update.failure update_id=%s", update.get("update_id"))
+                handled = "failed"
+            return response.json({"ok": True, "handled": handled})
+
+        return webhook
+
+    def _first_time(self, update_id: Any) -> bool:
+        if not isinstance(update_id, int):
+            return True
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        if len(self._seen) > _SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        return True
+
+    async def handle_update(self, update: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+        """Handle one Update; returns what was done (for logs and tests)."""
+        if not self._first_time(update.get("update_id")):
+            return "duplicate"
+        callback = update.get("callback_query")
+        if isinstance(callback, dict):
+            return await self._handle_callback(callback, on_new_message)
+        message = update.get("message") or update.get("edited_message")
+        if not isinstance(message, dict):
+            return "ignored"
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        user = message.get("from") if isinstance(message.get("from"), dict) else {}
+        chat_id = chat.get("id")
+        if chat_id is None:
+            return "ignored"
+        language = _user_language(user)
+        text = message.get("text") if isinstance(message.get("text"), str) else None
+
+        if chat.get("type") != "private":
+            if self._addressed_in_group(message, text):
+                _ = translator(language)
+                await self.api.send_message(  # type: ignore[union-attr]
+                    chat_id, _("I answer only in a private chat. Please write to me directly.")
+                )
+                return "group: private chat only"
+            return "group: ignored"
+
+        if text is None:
+            kind = "location" if "location" in message or "venue" in message else "media"
+            if kind == "media" and not any(key in message for key in MEDIA_KEYS):
+                return "ignored"
+            text = payload("share_location" if kind == "location" else "share_media")
+        elif text.startswith("/start"):
+            text = "/start"
+        await self._process(chat_id, text, language, on_new_message)
+        return "message"
+
+    async def _handle_callback(self, callback: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+        callback_id = callback.get("id")
+        if callback_id:
+            try:
+                await self.api.answer_callback_query(str(callback_id))  # type: ignore[union-attr]
+            except (TelegramApiError, OSError, asyncio.TimeoutError):
+                logger.warning("telegram.callback.answer_failed", exc_info=True)
+        message = callback.get("message") if isinstance(callback.get("message"), dict) else {}
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        user = callback.get("from") if isinstance(callback.get("from"), dict) else {}
+        data = callback.get("data")
+        chat_id = chat.get("id") or user.get("id")
+        if chat_id is None or not isinstance(data, str) or chat.get("type", "private") != "private":
+            return "callback: ignored"
+        await self._process(chat_id, data, _user_language(user), on_new_message)
+        return "callback"
+
+    def _addressed_in_group(self, message: Dict[str, Any], text: Optional[str]) -> bool:
+        if text and text.startswith("/"):
+            command = text.split()[0]
+            return "@" not in command or (self.bot_username is not None and command.lower().endswith("@" + self.bot_username))
+        if text and self.bot_username and f"@{self.bot_username}" in text.lower():
+            return True
+        reply = message.get("reply_to_message")
+        replied_user = reply.get("from") if isinstance(reply, dict) and isinstance(reply.get("from"), dict) else {}
+        return bool(replied_user.get("is_bot")) and (
+            self.bot_username is None or str(replied_user.get("username", "")).lower() == self.bot_username
+        )
+
+    async def _process(
+        self, chat_id: Any, text: str, language: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        output = TelegramOutput(self.api, chat_id)  # type: ignore[arg-type]
+        metadata = {"language": language} if language else {}
+        cleaned = clean_user_text(text)
+        try:
+            await on_new_message(
+                UserMessage(cleaned, output, f"{SENDER_PREFIX}{chat_id}", input_channel=self.name(), metadata=metadata)
+            )
+        except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
+            logger.exception("telegram.message.failure chat=%s", chat_id)
+        if output.sent == 0:
+            try:
+                await self.api.send_message(chat_id, apology_text(cleaned, metadata))  # type: ignore[union-attr]
+            except (TelegramApiError, OSError, asyncio.TimeoutError):
+                logger.warning("telegram.apology.failed chat=%s", chat_id, exc_info=True)
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return None
+
+
+# -- the webhook command -----------------------------------------------------------------------------
+
+
+async def _webhook_command(args: argparse.Namespace) -> int:
+    token = os.environ.get("TELEGRAM_TOKEN")
+    secret = os.environ.get("TELEGRAM_SECRET_TOKEN")
+    base = os.environ.get("TELEGRAM_API_BASE") or DEFAULT_API_BASE
+    if not token:
+        print("TELEGRAM_TOKEN is not set (the token BotFather gave you)", file=sys.stderr)
+        return 2
+    api = TelegramApi(token, base)
+    try:
+        if args.command == "set-webhook":
+            if not secret:
+                print("TELEGRAM_SECRET_TOKEN is not set (1-256 characters A-Z a-z 0-9 _ -)", file=sys.stderr)
+                return 2
+            if not args.url.startswith("https://"):
+                print("Telegram needs a public HTTPS URL", file=sys.stderr)
+                return 2
+            await api.set_webhook(args.url, secret, drop_pending_updates=args.drop_pending_updates)
+            print(f"webhook set: {args.url}")
+        elif args.command == "delete-webhook":
+            await api.delete_webhook()
+            print("webhook deleted")
+        else:
+            print(json.dumps(await api.get_webhook_info(), indent=1, ensure_ascii=False))
+    except (TelegramApiError, OSError, asyncio.TimeoutError) as exc:
+        print(f"Telegram refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await api.close()
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram", description="Manage the Telegram webhook.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    set_hook = sub.add_parser("set-webhook", help="point Telegram at this assistant's webhook")
+    set_hook.add_argument("--url", required=True, help="https://your.host/webhooks/telegram/webhook")
+    set_hook.add_argument("--drop-pending-updates", action="store_true")
+    sub.add_parser("delete-webhook", help="stop Telegram from calling the webhook")
+    sub.add_parser("webhook-info", help="what Telegram knows about the webhook")
+    return asyncio.run(_webhook_command(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

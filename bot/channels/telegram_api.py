@@ -1,0 +1,126 @@
+"""A small client for the Telegram Bot API on aiohttp, with a configurable base URL.
+
+Only what the assistant uses: sendMessage (with inline buttons), answerCallbackQuery, and the webhook
+methods. The session is created lazily on first use and reused (one connection pool per process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Sequence
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+#: Telegram refuses longer messages.
+MAX_MESSAGE_CHARS = 4096
+#: Telegram refuses longer callback data.
+MAX_CALLBACK_BYTES = 64
+
+
+class TelegramApiError(RuntimeError):
+    """The Bot API answered with ok=false or an HTTP error."""
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> List[str]:
+    """Split a long text at line breaks (or spaces) into parts Telegram accepts."""
+    parts: List[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def inline_keyboard(buttons: Sequence[Dict[str, Any]], per_row: int = 2) -> Optional[Dict[str, Any]]:
+    """Buttons as an inline keyboard; buttons whose payload is too long for Telegram are left out."""
+    usable = [
+        {"text": str(b.get("title", ""))[:64], "callback_data": str(b["payload"])}
+        for b in buttons
+        if b.get("payload") and len(str(b["payload"]).encode()) <= MAX_CALLBACK_BYTES
+    ]
+    if not usable:
+        return None
+    rows = [usable[i : i + per_row] for i in range(0, len(usable), per_row)]
+    return {"inline_keyboard": rows}
+
+
+class TelegramApi:
+    """Calls the Bot API of one bot."""
+
+    def __init__(self, token: str, api_base: str = DEFAULT_API_BASE, timeout: float = 15.0) -> None:
+        self._token = token
+        self.api_base = api_base.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._lock = asyncio.Lock()
+
+    async def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            async with self._lock:
+                if self._session is None or self._session.closed:
+                    self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def call(self, method: str, **params: Any) -> Any:
+        """Call a Bot API method with JSON parameters; returns its `result`."""
+        session = await self._client()
+        url = f"{self.api_base}/bot{self._token}/{method}"
+        body = {k: v for k, v in params.items() if v is not None}
+        async with session.post(url, json=body) as response:
+            try:
+                data = await response.json(content_type=None)
+            except (ValueError, aiohttp.ContentTypeError):
+                raise TelegramApiError(f"{method}: HTTP {response.status}, not JSON") from None
+        if not isinstance(data, dict) or not data.get("ok"):
+            description = data.get("description") if isinstance(data, dict) else None
+            raise TelegramApiError(f"{method}: HTTP {response.status}: {description}")
+        return data.get("result")
+
+    async def send_message(
+        self, chat_id: Any, text: str, buttons: Sequence[Dict[str, Any]] = ()
+    ) -> None:
+        """Send a text (split when too long); buttons go with the last part."""
+        parts = split_text(text) or [""]
+        keyboard = inline_keyboard(buttons) if buttons else None
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await self.call(
+                "sendMessage",
+                chat_id=chat_id,
+                text=part,
+                reply_markup=keyboard if last else None,
+                disable_web_page_preview=True,
+            )
+
+    async def answer_callback_query(self, callback_query_id: str, text: Optional[str] = None) -> None:
+        await self.call("answerCallbackQuery", callback_query_id=callback_query_id, text=text)
+
+    async def set_webhook(self, url: str, secret_token: str, drop_pending_updates: bool = False) -> Any:
+        return await self.call(
+            "setWebhook",
+            url=url,
+            secret_token=secret_token,
+            allowed_updates=["message", "edited_message", "callback_query"],
+            drop_pending_updates=drop_pending_updates,
+        )
+
+    async def delete_webhook(self) -> Any:
+        return await self.call("deleteWebhook")
+
+    async def get_webhook_info(self) -> Any:
+        return await self.call("getWebhookInfo")

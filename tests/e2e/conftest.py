@@ -1,0 +1,146 @@
+"""A running assistant for end-to-end tests: the action server and the Rasa server with the REST
+channel, on free loopback ports, with a tracker store in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "assistant.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not start within {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Servers:
+    url: str
+    action_url: str
+    workdir: Path
+    rasa: subprocess.Popen
+    actions: subprocess.Popen
+
+    def post(self, body: Any, raw: Optional[bytes] = None, content_type: str = "application/json") -> tuple[int, Any]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=data, headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            try:
+                return error.code, json.loads(payload)
+            except ValueError:
+                return error.code, payload.decode("utf-8", "replace")
+
+    def say(self, sender: str, text: str, **metadata: str) -> list[dict]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        status, messages = self.post(body)
+        assert status == 200, (status, messages)
+        assert isinstance(messages, list)
+        return messages
+
+
+def start_servers(workdir: Path, endpoints_extra: str = "", action_port: Optional[int] = None) -> Servers:
+    """Start an action server (unless `action_port` points elsewhere) and a Rasa server."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run the README's test command (it trains first)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    rasa_port = free_port()
+    own_actions = action_port is None
+    action_port = action_port or free_port()
+    (workdir / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{workdir / "rasa.db"}"\n' + endpoints_extra,
+        encoding="utf-8",
+    )
+    actions_log = workdir / "actions.log"
+    actions = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        cwd=ROOT, env=env(), stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+    ) if own_actions else subprocess.Popen(["sleep", "86400"])
+    rasa_log = workdir / "rasa.log"
+    rasa = subprocess.Popen(
+        [
+            str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(workdir / "endpoints.yml"),
+            "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
+            "--port", str(rasa_port),
+        ],
+        cwd=ROOT, env=env(), stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir, rasa, actions)
+    try:
+        if own_actions:
+            wait_for(f"{servers.action_url}/health", actions, 120, actions_log)
+        wait_for(f"{servers.url}/webhooks/rest/", rasa, 180, rasa_log)
+    except Exception:
+        stop_servers(servers)
+        raise
+    return servers
+
+
+def stop_servers(servers: Servers) -> None:
+    for process in (servers.rasa, servers.actions):
+        if process.poll() is None:
+            process.terminate()
+    for process in (servers.rasa, servers.actions):
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[Servers]:
+    running = start_servers(tmp_path_factory.mktemp("assistant"))
+    yield running
+    stop_servers(running)
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:16]}"

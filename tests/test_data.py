@@ -1,0 +1,64 @@
+"""The training data: enough varied examples per intent and language, and a held-out set kept apart."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGS = ("uk", "nl", "fr", "en")
+DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+
+
+def _examples(files) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        for block in yaml.safe_load(file.read_text(encoding="utf-8"))["nlu"]:
+            for line in block["examples"].splitlines():
+                if line.strip().startswith("- "):
+                    found[block["intent"]].append(line.strip()[2:])
+    return found
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_intent_has_25_training_and_15_test_examples(lang: str) -> None:
+    train = _examples(sorted((ROOT / "data" / "nlu" / lang).glob("*.yml")))
+    test = _examples([ROOT / "tests" / "nlu" / f"{lang}.yml"])
+    assert set(train) == DOMAIN_INTENTS and set(test) == DOMAIN_INTENTS
+    for intent in DOMAIN_INTENTS:
+        assert len(set(map(_norm, train[intent]))) >= 25, f"{lang}/{intent}: too few distinct training examples"
+        assert len(set(map(_norm, test[intent]))) >= 15, f"{lang}/{intent}: too few distinct test examples"
+
+
+@pytest.mark.parametrize("lang", LANGS + ("ru",))
+def test_held_out_examples_are_not_in_the_training_data(lang: str) -> None:
+    train = {_norm(t) for texts in _examples(sorted((ROOT / "data" / "nlu").glob("*/*.yml"))).values() for t in texts}
+    test = [t for texts in _examples([ROOT / "tests" / "nlu" / f"{lang}.yml"]).values() for t in texts]
+    leaked = [t for t in test if _norm(t) in train]
+    assert not leaked, f"held-out examples also trained on: {leaked}"
+
+
+def test_no_user_text_in_training_data_starts_with_a_slash() -> None:
+    for texts in _examples(sorted((ROOT / "data" / "nlu").glob("*/*.yml"))).values():
+        assert not [t for t in texts if t.startswith("/")]
+
+
+@pytest.mark.timeout(300)
+def test_rasa_data_validate_passes() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("rasa")), "data", "validate", "--data", "data/nlu", "data/rules",
+         "data/stories", "--domain", "domain.yml", "--config", "config.yml", "--fail-on-warnings"],
+        cwd=ROOT, capture_output=True, text=True, env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin",
+                                                       "PYTHONPATH": str(ROOT), "HOME": str(Path.home())},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
