@@ -10,6 +10,8 @@ export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# The action server listens on loopback only (rasa-sdk reads SANIC_HOST; its default is 0.0.0.0).
+export SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 TRAIN_DATA=(data/nlu data/rules data/stories)
 
 find_python310() {

@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# Run the assistant: action server on loopback, Rasa server with the REST channel.
+# Run the assistant: action server on loopback, Rasa server (REST, web chat socket.io, Telegram),
+# and the web chat page.
 source "$(dirname "$0")/env.sh"
 scripts/build.sh
 mkdir -p var
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
+WEB_PORT="${WEB_PORT:-8080}"
 BIND="${BIND:-127.0.0.1}"
+export ASSISTANT_SOCKET_URL="${ASSISTANT_SOCKET_URL:-http://$BIND:$RASA_PORT}"
+export SOCKETIO_ALLOWED_ORIGINS="${SOCKETIO_ALLOWED_ORIGINS:-http://$BIND:$WEB_PORT,http://localhost:$WEB_PORT}"
 
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+# The action server listens on loopback only: only the Rasa server calls it.
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" --cors "" \
   > var/actions.log 2>&1 &
-actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+pids+=($!)
+"$PY" -m bot.web.chat --host "$BIND" --port "$WEB_PORT" > var/web.log 2>&1 &
+pids+=($!)
 
 cat <<MSG
 
-The assistant is starting on http://$BIND:$RASA_PORT (this takes about 20 seconds).
-Talk to it:
-  - in this terminal's sibling:   make chat            (a chat in the terminal, over REST)
-  - over REST:  curl -s http://$BIND:$RASA_PORT/webhooks/rest/webhook \\
-                  -H 'Content-Type: application/json' \\
-                  -d '{"sender": "me", "message": "Скільки триває тимчасовий захист?"}'
-Action server log: var/actions.log. Stop with Ctrl+C.
+The assistant is starting (about 20 seconds). Then:
+  - web chat:        http://$BIND:$WEB_PORT/
+  - terminal chat:   make chat          (in another terminal)
+  - REST:            curl -s http://$BIND:$RASA_PORT/webhooks/rest/webhook \\
+                       -H 'Content-Type: application/json' \\
+                       -d '{"sender": "me", "message": "Скільки триває тимчасовий захист?"}'
+  - Telegram:        see README, "Telegram"
+Logs: var/rasa.log, var/actions.log, var/web.log. Stop with Ctrl+C.
 
 MSG
-"$VENV/bin/rasa" run --model models --endpoints endpoints.yml --credentials credentials.yml \
+"$VENV/bin/rasa" run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log

@@ -29,7 +29,7 @@ from bot.text import clean_user_text
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 256 * 1024  # room for 10,000+ characters of \uXXXX-escaped Cyrillic
 MAX_SENDER_CHARS = 128
 _SENDER = re.compile(r"^[\w.:@+-]{1,128}$", re.UNICODE)
 

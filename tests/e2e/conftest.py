@@ -29,13 +29,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def env() -> dict[str, str]:
+def env(**extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "SANIC_HOST": "127.0.0.1",
+        **extra,
     }
 
 
@@ -59,6 +61,9 @@ class Servers:
     workdir: Path
     rasa: subprocess.Popen
     actions: subprocess.Popen
+    web_url: str = ""
+    web: Optional[subprocess.Popen] = None
+    telegram: Any = None
 
     def post(self, body: Any, raw: Optional[bytes] = None, content_type: str = "application/json") -> tuple[int, Any]:
         data = raw if raw is not None else json.dumps(body).encode()
@@ -85,8 +90,15 @@ class Servers:
         return messages
 
 
-def start_servers(workdir: Path, endpoints_extra: str = "", action_port: Optional[int] = None) -> Servers:
-    """Start an action server (unless `action_port` points elsewhere) and a Rasa server."""
+def start_servers(
+    workdir: Path,
+    endpoints_extra: str = "",
+    action_port: Optional[int] = None,
+    extra_env: Optional[dict[str, str]] = None,
+    web_port: Optional[int] = None,
+) -> Servers:
+    """Start an action server (unless `action_port` points elsewhere), a Rasa server and, with
+    `web_port`, the web chat page."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run the README's test command (it trains first)")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -99,9 +111,10 @@ def start_servers(workdir: Path, endpoints_extra: str = "", action_port: Optiona
         encoding="utf-8",
     )
     actions_log = workdir / "actions.log"
+    extra_env = extra_env or {}
     actions = subprocess.Popen(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        cwd=ROOT, env=env(), stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env(**extra_env), stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
     ) if own_actions else subprocess.Popen(["sleep", "86400"])
     rasa_log = workdir / "rasa.log"
     rasa = subprocess.Popen(
@@ -110,13 +123,22 @@ def start_servers(workdir: Path, endpoints_extra: str = "", action_port: Optiona
             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
             "--port", str(rasa_port),
         ],
-        cwd=ROOT, env=env(), stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env(**extra_env), stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir, rasa, actions)
+    if web_port:
+        web_log = workdir / "web.log"
+        servers.web_url = f"http://127.0.0.1:{web_port}"
+        servers.web = subprocess.Popen(
+            [sys.executable, "-m", "bot.web.chat", "--port", str(web_port), "--socket-url", servers.url],
+            cwd=ROOT, env=env(**extra_env), stdout=web_log.open("w"), stderr=subprocess.STDOUT,
+        )
     try:
         if own_actions:
             wait_for(f"{servers.action_url}/health", actions, 120, actions_log)
         wait_for(f"{servers.url}/webhooks/rest/", rasa, 180, rasa_log)
+        if servers.web is not None:
+            wait_for(f"{servers.web_url}/healthz", servers.web, 60, workdir / "web.log")
     except Exception:
         stop_servers(servers)
         raise
@@ -124,10 +146,11 @@ def start_servers(workdir: Path, endpoints_extra: str = "", action_port: Optiona
 
 
 def stop_servers(servers: Servers) -> None:
-    for process in (servers.rasa, servers.actions):
+    processes = [p for p in (servers.rasa, servers.actions, servers.web) if p is not None]
+    for process in processes:
         if process.poll() is None:
             process.terminate()
-    for process in (servers.rasa, servers.actions):
+    for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -136,9 +159,28 @@ def stop_servers(servers: Servers) -> None:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory) -> Iterator[Servers]:
-    running = start_servers(tmp_path_factory.mktemp("assistant"))
+    """The whole assistant: REST, the web chat page and socket.io, and Telegram against a stand-in."""
+    from tests.e2e.telegram_standin import SECRET, TOKEN, TelegramStandIn
+
+    telegram = TelegramStandIn().start()
+    web_port = free_port()
+    origin = f"http://127.0.0.1:{web_port}"
+    running = start_servers(
+        tmp_path_factory.mktemp("assistant"),
+        web_port=web_port,
+        extra_env={
+            "TELEGRAM_TOKEN": TOKEN,
+            "TELEGRAM_SECRET_TOKEN": SECRET,
+            "TELEGRAM_API_BASE": telegram.base_url,
+            "TELEGRAM_BOT_USERNAME": "ua_be_test_bot",
+            "SOCKETIO_ALLOWED_ORIGINS": origin,
+            "SOCKETIO_SESSION_SECRET": "test-socketio-secret",
+        },
+    )
+    running.telegram = telegram
     yield running
     stop_servers(running)
+    telegram.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,132 @@
+"""A stand-in for the Telegram Bot API on loopback, for tests.
+
+It records the calls the assistant makes (sendMessage, answerCallbackQuery, setWebhook, ...) and
+answers them as the Bot API does, and it delivers Update JSON to the assistant's webhook as Telegram
+does (with the secret token header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional
+
+from aiohttp import web
+
+TOKEN = "123456789:TEST-token_for-the-stand-in"
+SECRET = "test-secret-Token_1"
+
+
+class TelegramStandIn:
+    """An aiohttp Bot API server in a background thread."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: List[Dict[str, Any]] = []
+        self._message_ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._runner: Optional[web.AppRunner] = None
+        self.port = 0
+        self._updates = itertools.count(1)
+
+    # -- the Bot API side --------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if token != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        try:
+            params = await request.json()
+        except ValueError:
+            params = dict(await request.post())
+        with self._lock:
+            self.calls.append({"method": method, "params": params})
+        if method == "sendMessage":
+            if not str(params.get("text", "")).strip() or len(params.get("text", "")) > 4096:
+                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message text is empty or too long"}, status=400)
+            result: Any = {"message_id": next(self._message_ids), "chat": {"id": params.get("chat_id")}, "date": int(time.time()), "text": params["text"]}
+        elif method == "getWebhookInfo":
+            result = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        else:
+            result = True
+        return web.json_response({"ok": True, "result": result})
+
+    def start(self) -> "TelegramStandIn":
+        ready = threading.Event()
+
+        async def serve() -> None:
+            app = web.Application()
+            app.router.add_post("/bot{token}/{method}", self._handle)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(serve())
+            self._loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def sent(self, chat_id: Any = None, method: str = "sendMessage") -> List[Dict[str, Any]]:
+        with self._lock:
+            return [c["params"] for c in self.calls if c["method"] == method and (chat_id is None or c["params"].get("chat_id") == chat_id)]
+
+    # -- the Telegram side: deliver updates to the webhook -------------------------------------------
+
+    def next_update_id(self) -> int:
+        return next(self._updates)
+
+    @staticmethod
+    def deliver(webhook_url: str, update: Any, secret: Optional[str] = SECRET, raw: Optional[bytes] = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        data = raw if raw is not None else json.dumps(update).encode()
+        request = urllib.request.Request(webhook_url, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+
+def user(user_id: int, language_code: Optional[str] = "uk", first_name: str = "Olena") -> Dict[str, Any]:
+    found: Dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code:
+        found["language_code"] = language_code
+    return found
+
+
+def private_message(update_id: int, user_id: int, language_code: Optional[str] = "uk", **content: Any) -> Dict[str, Any]:
+    """An Update with a private-chat message, as the Bot API sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id * 10,
+            "from": user(user_id, language_code),
+            "chat": {"id": user_id, "first_name": "Olena", "type": "private"},
+            "date": int(time.time()),
+            **content,
+        },
+    }
