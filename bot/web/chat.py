@@ -34,11 +34,12 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="/static/widget.css">
-<style>html,body{{height:100%;margin:0}} body{{display:flex;flex-direction:column}} main{{flex:1;display:flex;min-height:0}}
-.intro{{margin:0;padding:8px 12px;font:15px/1.4 system-ui,sans-serif;max-width:720px;align-self:center}}</style>
+<style>html,body{{height:100%;margin:0}} body{{display:flex;flex-direction:column;height:100vh;height:100dvh}}
+main{{flex:1 1 auto;display:flex;flex-direction:column;min-height:0}} #uabe-chat{{flex:1 1 auto;min-height:0}}
+.intro{{margin:0 auto;padding:8px 12px;font:15px/1.4 system-ui,sans-serif;max-width:720px}}</style>
 </head>
 <body>
-<p class="intro">{intro}</p>
+<p class="intro" data-uabe-string="page_intro">{intro}</p>
 <main><div id="uabe-chat"></div></main>
 <noscript><p class="intro">{noscript}</p></noscript>
 <script type="application/json" id="uabe-config">{config}</script>

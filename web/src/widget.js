@@ -113,6 +113,10 @@ export function mount(root, options) {
     inputLabel.textContent = t("input_label");
     input.setAttribute("placeholder", t("input_placeholder"));
     send.textContent = t("send");
+    // Text of the surrounding page that belongs to the widget's catalog (e.g. the page's intro).
+    document.querySelectorAll("[data-uabe-string]").forEach((node) => {
+      node.textContent = t(node.getAttribute("data-uabe-string"));
+    });
     log.querySelectorAll("[data-speaker]").forEach((node) => {
       node.textContent = t(node.getAttribute("data-speaker") === "user" ? "you" : "assistant");
     });

@@ -1,0 +1,124 @@
+"""The web chat in real headless Chromium (Debian's package, driven by playwright, no download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: the README's test command installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 360, "height": 740})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def bot_messages(page):
+    return page.locator(".uabe-bot .uabe-bubble")
+
+
+def wait_for_bot_text(page, fragment: str, timeout: float = 30_000) -> None:
+    page.locator(".uabe-bot .uabe-bubble", has_text=fragment).first.wait_for(timeout=timeout)
+
+
+def test_ukrainian_question_button_and_reload(servers, page) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(servers.web_url)
+    assert page.locator("html").get_attribute("lang") == "en"  # the browser's language
+    page.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+
+    # Pick Ukrainian: the page's own text changes.
+    page.select_option("#uabe-language", "uk")
+    assert page.locator(".uabe-send").inner_text() == "Надіслати"
+    assert page.locator(".intro").inner_text().startswith("Запитуйте про тимчасовий захист")
+    assert page.locator("label[for=uabe-input]").inner_text() == "Ваше запитання"
+
+    # Ask with the keyboard only.
+    page.locator("#uabe-input").focus()
+    page.keyboard.type("Скільки триває тимчасовий захист?")
+    page.keyboard.press("Enter")
+    wait_for_bot_text(page, "4 березня 2027")
+
+    # A regional question: the answer offers region buttons; click one.
+    page.locator("#uabe-input").fill("Де знайти житло?")
+    page.locator(".uabe-send").click()
+    page.locator(".uabe-button", has_text="Валлонія").wait_for(timeout=30_000)
+    page.locator(".uabe-button", has_text="Валлонія").click()
+    wait_for_bot_text(page, "Житло у Валлонії:")
+    links = page.locator(".uabe-bot a[href='https://www.wallonie.be/ukraine']")
+    assert links.count() >= 1 and links.first.get_attribute("rel") == "noopener noreferrer"
+
+    # Fits a 360-pixel-wide phone: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "web_chat.png"))
+
+    # Reload: the history and the language are still there, and the conversation goes on.
+    count = bot_messages(page).count()
+    page.reload()
+    page.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    assert bot_messages(page).count() == count
+    assert page.locator("#uabe-language").input_value() == "uk"
+    page.locator("#uabe-input").fill("А робота?")
+    page.keyboard.press("Enter")
+    wait_for_bot_text(page, "Робота у Валлонії:")  # the region was remembered by the server
+    page.screenshot(path=str(ARTIFACTS / "web_chat_after_reload.png"))
+
+
+def test_accessibility_basics(servers, page) -> None:
+    page.goto(servers.web_url)
+    page.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    log = page.locator("[role=log]")
+    assert log.get_attribute("aria-live") == "polite" and log.get_attribute("aria-label")
+    assert page.locator("label[for=uabe-language]").inner_text()
+    # Tab reaches the language selector, the new-conversation button, the log, the input and Send.
+    focused = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.className"))
+    assert "uabe-language" in focused and "uabe-input" in focused and "uabe-send" in focused
+
+
+def test_browser_language_sets_the_default(servers, browser) -> None:
+    context = browser.new_context(locale="nl-BE")
+    page = context.new_page()
+    page.goto(servers.web_url)
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator(".uabe-send").inner_text() == "Verzenden"
+    context.close()
+
+
+def test_assets_are_served_locally_with_a_strict_policy(servers, page) -> None:
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    response = page.goto(servers.web_url)
+    page.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    foreign = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))]
+    assert not foreign, foreign
