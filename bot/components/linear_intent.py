@@ -13,8 +13,6 @@ type "ecole" and "école"), Ukrainian ґ and Russian ё folded, digits mapped to
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
@@ -28,23 +26,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu_features import DEFAULTS, build_pipeline, normalize
+
 logger = logging.getLogger(__name__)
-
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "ё": "е", "ґ": "г", "Ё": "е", "Ґ": "г"})
 MODEL_FILE = "linear_intent.joblib"
-
-
-def normalize(text: str) -> str:
-    """The form of a text the classifier sees."""
-    text = (text or "").casefold().translate(_APOSTROPHES)
-    out: List[str] = []
-    for char in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(char) and out and not _CYRILLIC.match(out[-1]):
-            continue
-        out.append(char)
-    return re.sub(r"\d", "0", unicodedata.normalize("NFC", "".join(out)))
-
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
@@ -52,14 +37,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {
-            "char_ngrams": [1, 4],
-            "word_ngrams": [1, 2],
-            "C": 1.0,
-            "calibration_folds": 3,
-            "ranking_length": 10,
-            "random_state": 7,
-        }
+        return dict(DEFAULTS)
 
     def __init__(
         self,
@@ -87,29 +65,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def required_packages() -> List[Text]:
         return ["sklearn"]
 
-    def _build(self) -> Any:
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion, Pipeline
-        from sklearn.svm import LinearSVC
-
-        cfg = self.component_config
-        features = FeatureUnion(
-            [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(cfg["char_ngrams"]), sublinear_tf=True, lowercase=False)),
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=tuple(cfg["word_ngrams"]), sublinear_tf=True, lowercase=False, token_pattern=r"(?u)\b\w+\b")),
-            ]
-        )
-        svm = LinearSVC(C=cfg["C"], random_state=cfg["random_state"])
-        return Pipeline([("features", features), ("svm", CalibratedClassifierCV(svm, cv=cfg["calibration_folds"], method="sigmoid"))])
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         labels = np.array([m.get(INTENT) for m in examples])
         if len(set(labels)) < 2:
             logger.warning("linear_intent.untrained: fewer than two intents in the training data")
             return self._resource
-        pipeline = self._build()
+        pipeline = build_pipeline(self.component_config)
         pipeline.fit([normalize(m.get(TEXT)) for m in examples], labels)
         self.pipeline = pipeline
         with self._model_storage.write_to(self._resource) as directory:

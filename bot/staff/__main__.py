@@ -1,0 +1,147 @@
+"""The helpline staff's tools in the terminal: `python -m bot.staff <command>`.
+
+  search QUERY [--topic T] [--region R] [--lang L]   facts matching words, in any language
+  show FACT_ID                                       one fact, four languages, source and date
+  list [--topic T] [--region R]                      facts by topic and region
+  validate [PATH]                                    every problem in the knowledge file
+  stale [--days N]                                   facts whose data is older than N days
+  sheets [--out DIR] [--no-pdf]                      printable fact sheets, HTML and PDF
+  missed [--db URL] [--days N]                       questions the assistant could not answer
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+
+from bot.knowledge.loader import load_knowledge, validate_knowledge
+from bot.knowledge.model import REGIONS, TOPICS, Fact
+from bot.knowledge.provider import DEFAULT_KNOWLEDGE_PATH
+from bot.knowledge.render import format_as_of, render_text
+from bot.languages import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_tracker_db() -> str:
+    """The tracker store of endpoints.yml when it is SQL, else the default SQLite file."""
+    import os
+
+    return os.environ.get("TRACKER_DB_URL") or f"sqlite:///{ROOT / 'var' / 'rasa.db'}"
+
+
+def _print_fact(kb, fact: Fact, langs=LANGUAGES, out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    source = kb.sources[fact.source.doc]
+    section = f", {source.sections[fact.source.section]['en']}" if fact.source.section else ""
+    status = "" if fact.current else f"  [replaced by {fact.superseded_by}]"
+    place = fact.region + (f"/{fact.province}" if fact.province else "")
+    print(f"{fact.id}  [{fact.topic} | {place} | as of {fact.as_of}]{status}", file=out)
+    for lang in langs:
+        print(f"  {lang}: {render_text(fact.text[lang], fact.values, lang)}", file=out)
+    print(f"  source: {source.title['en']}{section} ({fact.file.rsplit('/', 1)[-1]})", file=out)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.staff", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--knowledge", default=str(DEFAULT_KNOWLEDGE_PATH), help="knowledge file or folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    search = sub.add_parser("search")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--topic", choices=TOPICS)
+    search.add_argument("--region", choices=REGIONS)
+    search.add_argument("--lang", choices=LANGUAGES, action="append")
+    search.add_argument("--limit", type=int, default=5)
+    show = sub.add_parser("show")
+    show.add_argument("fact_id")
+    listing = sub.add_parser("list")
+    listing.add_argument("--topic", choices=TOPICS)
+    listing.add_argument("--region", choices=REGIONS)
+    check = sub.add_parser("validate")
+    check.add_argument("path", nargs="?")
+    stale = sub.add_parser("stale")
+    stale.add_argument("--days", type=int, default=365)
+    sheets = sub.add_parser("sheets")
+    sheets.add_argument("--out", default=str(ROOT / "var" / "sheets"))
+    sheets.add_argument("--no-pdf", action="store_true")
+    missed = sub.add_parser("missed")
+    missed.add_argument("--db", default=None, help="SQLAlchemy URL of the tracker store")
+    missed.add_argument("--days", type=int, default=None)
+    missed.add_argument("--limit", type=int, default=30)
+    args = parser.parse_args(argv)
+
+    if args.command == "validate":
+        path = args.path or args.knowledge
+        problems = validate_knowledge(path)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+            return 1
+        kb = load_knowledge(path)
+        print(f"ok: {len(kb.facts)} facts, {len(kb.websites)} websites, {len(kb.sources)} sources in {path}")
+        return 0
+
+    if args.command == "missed":
+        from bot.staff.missed import missed_questions
+
+        groups = missed_questions(args.db or default_tracker_db(), days=args.days, limit=args.limit)
+        if not groups:
+            print("no missed questions")
+        for group in groups:
+            seen = group.last_seen.strftime("%Y-%m-%d") if group.last_seen else "?"
+            print(f"{group.count:5d}x  {group.conversations:4d} conversation(s)  last {seen}  {group.text}")
+        return 0
+
+    kb = load_knowledge(args.knowledge)
+    if args.command == "search":
+        from bot.staff.search import FactIndex, TopicPrior
+
+        index = FactIndex(kb, TopicPrior.from_training_data())
+        started = time.perf_counter()
+        hits = index.search(" ".join(args.query), topic=args.topic, region=args.region, limit=args.limit)
+        elapsed = (time.perf_counter() - started) * 1000
+        for hit in hits:
+            _print_fact(kb, hit.fact, args.lang or LANGUAGES)
+            print()
+        print(f"{len(hits)} result(s) in {elapsed:.1f} ms", file=sys.stderr)
+        return 0 if hits else 1
+    if args.command == "show":
+        fact = kb.by_id.get(args.fact_id)
+        if fact is None:
+            print(f"no fact {args.fact_id!r}", file=sys.stderr)
+            return 1
+        _print_fact(kb, fact)
+        return 0
+    if args.command == "list":
+        for fact in kb.facts:
+            if (args.topic and fact.topic != args.topic) or (args.region and fact.region != args.region):
+                continue
+            print(f"{fact.id:55s} {fact.topic:22s} {fact.region:9s} {fact.as_of}")
+        return 0
+    if args.command == "stale":
+        from bot.staff.search import stale_facts
+
+        old = stale_facts(kb, args.days)
+        for fact in old:
+            print(f"{fact.as_of}  {fact.id}  ({format_as_of(fact.as_of, 'en')}, {fact.file.rsplit('/', 1)[-1]})")
+        print(f"{len(old)} of {len(kb.facts)} facts are older than {args.days} days", file=sys.stderr)
+        return 0
+    if args.command == "sheets":
+        from bot.staff.sheets import write_sheets
+
+        written = write_sheets(kb, Path(args.out), pdf=not args.no_pdf)
+        for path in written:
+            print(path)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+

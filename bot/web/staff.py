@@ -1,0 +1,372 @@
+"""The helpline staff's page: search the knowledge, see each fact in four languages with its source
+and date, copy it, print fact sheets, and see the questions the assistant could not answer.
+
+    python -m bot.web.staff [--port 8081]
+
+The page is not public: it needs the operator's token (STAFF_TOKEN; without it one is generated once
+into var/staff_token, readable by the owner only). Staff sign in once with the token and get a signed,
+HttpOnly, SameSite=Strict session cookie (8 hours); tools may send `Authorization: Bearer <token>`.
+Knowledge edits show up without a restart; a broken edit is shown to staff with what is wrong, and
+the last good knowledge keeps being searched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import html
+import json
+import logging
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any, Optional
+
+from aiohttp import web
+
+from bot.answers import TOPIC_TITLES, WHERE
+from bot.i18n import N_, translator
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.model import REGIONS
+from bot.knowledge.provider import KnowledgeProvider
+from bot.knowledge.render import format_as_of, format_day, render_text
+from bot.languages import ENDONYMS, LANGUAGES
+from bot.staff.search import FactIndex, TopicPrior
+from bot.web.chat import negotiate_language
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN_FILE = ROOT / "var" / "staff_token"
+STATIC = Path(__file__).with_name("static")
+COOKIE = "staff_session"
+SESSION_SECONDS = 8 * 3600
+
+STRINGS = {
+    "title": N_("Knowledge for helpline staff"),
+    "login_title": N_("Sign in"),
+    "token": N_("Access token"),
+    "sign_in": N_("Sign in"),
+    "bad_token": N_("This token is not valid."),
+    "too_many": N_("Too many attempts. Wait a minute and try again."),
+    "search": N_("Search"),
+    "query": N_("Words, in any of the four languages"),
+    "topic": N_("Topic"),
+    "region": N_("Region"),
+    "any": N_("All"),
+    "history": N_("Include replaced facts"),
+    "results": N_("Results"),
+    "no_results": N_("No fact matches. Try other words, or another topic or region."),
+    "copy": N_("Copy"),
+    "copied": N_("Copied"),
+    "as_of": N_("as of {date}"),
+    "source": N_("Source"),
+    "replaced": N_("Replaced by a later fact: {id}"),
+    "data_date": N_("Knowledge data as of {date}: {facts} facts."),
+    "refused": N_("The last edit of the knowledge file was refused; the previous version is still in use. Problems:"),
+    "sheets": N_("Printable fact sheets"),
+    "missed": N_("Questions the assistant could not answer"),
+    "times": N_("times"),
+    "sign_out": N_("Sign out"),
+}
+
+
+def load_token(path: Path = TOKEN_FILE) -> str:
+    """The operator's token: STAFF_TOKEN, or one generated once and kept on disk."""
+    configured = os.environ.get("STAFF_TOKEN")
+    if configured:
+        return configured
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(24)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token + "\n")
+        logger.warning("staff.token.generated: the staff token is in %s", path)
+        return token
+
+
+class StaffAuth:
+    """Token sign-in and signed session cookies."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._key = hashlib.sha256(b"staff-session:" + token.encode()).digest()
+        self._attempts: dict[str, deque] = defaultdict(deque)
+
+    def check_token(self, given: str) -> bool:
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+    def allow_attempt(self, client: str, limit: int = 10, window: float = 60.0) -> bool:
+        now = time.monotonic()
+        attempts = self._attempts[client]
+        while attempts and now - attempts[0] > window:
+            attempts.popleft()
+        if len(attempts) >= limit:
+            return False
+        attempts.append(now)
+        return True
+
+    def cookie(self) -> str:
+        expires = str(int(time.time()) + SESSION_SECONDS)
+        nonce = secrets.token_hex(8)
+        body = f"{expires}.{nonce}"
+        return body + "." + hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
+
+    def valid_cookie(self, value: Optional[str]) -> bool:
+        if not value or value.count(".") != 2:
+            return False
+        expires, nonce, mac = value.split(".")
+        expected = hmac.new(self._key, f"{expires}.{nonce}".encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(mac, expected) and expires.isdigit() and int(expires) > time.time()
+
+    def authorised(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and self.check_token(header[7:].strip()):
+            return True
+        return self.valid_cookie(request.cookies.get(COOKIE))
+
+
+class SearchService:
+    """The search index, rebuilt when the knowledge changes."""
+
+    def __init__(self, knowledge: KnowledgeProvider, prior: Optional[TopicPrior] = None) -> None:
+        self.knowledge = knowledge
+        self._prior = prior
+        self._index: Optional[FactIndex] = None
+
+    def index(self) -> FactIndex:
+        kb = self.knowledge.get()
+        if self._index is None or self._index.kb is not kb:
+            if self._prior is None:
+                self._prior = TopicPrior.from_training_data()
+            self._index = FactIndex(kb, self._prior)
+        return self._index
+
+
+def fact_json(kb: KnowledgeBase, fact: Any, lang: str) -> dict:
+    """A fact as the staff page shows it: four texts, date, source."""
+    _ = translator(lang)
+    source = kb.sources[fact.source.doc]
+    section = source.sections[fact.source.section][lang] if fact.source.section else None
+    source_text = source.title[lang] + (f" — {section}" if section else "") + f" ({source.publisher[lang]})"
+    return {
+        "id": fact.id,
+        "topic": _(TOPIC_TITLES[fact.topic]),
+        "region": _(WHERE[fact.region]),
+        "province": fact.province,
+        "as_of": str(fact.as_of),
+        "as_of_text": _("as of {date}").format(date=format_as_of(fact.as_of, lang)),
+        "source": source_text,
+        "current": fact.current,
+        "superseded_by": fact.superseded_by,
+        "texts": {code: render_text(fact.text[code], fact.values, code) for code in LANGUAGES},
+        "as_of_by_language": {code: format_as_of(fact.as_of, code) for code in LANGUAGES},
+    }
+
+
+PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/static/staff.css"></head>
+<body>
+<header><h1>{title}</h1><nav><a href="/sheets">{sheets}</a> · <a href="/missed">{missed}</a> ·
+<form method="post" action="/logout" class="inline"><button type="submit">{sign_out}</button></form></nav></header>
+<main>{body}</main>
+<script type="application/json" id="staff-config">{config}</script>
+<script src="/static/staff.js"></script>
+</body></html>"""
+
+
+def create_app(
+    knowledge: Optional[KnowledgeProvider] = None,
+    token: Optional[str] = None,
+    tracker_db: Optional[str] = None,
+    prior: Optional[TopicPrior] = None,
+) -> web.Application:
+    knowledge = knowledge or KnowledgeProvider()
+    auth = StaffAuth(token or load_token())
+    search = SearchService(knowledge, prior)
+    tracker_db = tracker_db or os.environ.get("TRACKER_DB_URL") or f"sqlite:///{ROOT / 'var' / 'rasa.db'}"
+
+    def language(request: web.Request) -> str:
+        chosen = request.query.get("lang")
+        return chosen if chosen in LANGUAGES else negotiate_language(request.headers.get("Accept-Language"))
+
+    def strings(lang: str) -> dict[str, str]:
+        _ = translator(lang)
+        return {key: _(message) for key, message in STRINGS.items()}
+
+    def page(request: web.Request, body: str, lang: str) -> web.Response:
+        text = strings(lang)
+        config = {"lang": lang, "strings": text, "languages": ENDONYMS}
+        rendered = PAGE.format(
+            lang=lang,
+            title=html.escape(text["title"]),
+            sheets=html.escape(text["sheets"]),
+            missed=html.escape(text["missed"]),
+            sign_out=html.escape(text["sign_out"]),
+            body=body,
+            config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
+        )
+        return web.Response(text=rendered, content_type="text/html", charset="utf-8")
+
+    @web.middleware
+    async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        public = request.path in ("/login", "/healthz") or request.path.startswith("/static/")
+        if not public and not auth.authorised(request):
+            if request.path.startswith("/api/"):
+                return web.json_response({"error": "sign in first"}, status=401)
+            raise web.HTTPSeeOther("/login")
+        response = await handler(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    async def login_form(request: web.Request, error: str = "") -> web.Response:
+        lang = language(request)
+        text = strings(lang)
+        message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+        body = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(text['title'])}</title>
+<link rel="stylesheet" href="/static/staff.css"></head><body><main class="login">
+<h1>{html.escape(text['title'])}</h1><h2>{html.escape(text['login_title'])}</h2>{message}
+<form method="post" action="/login"><label for="token">{html.escape(text['token'])}</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<button type="submit">{html.escape(text['sign_in'])}</button></form></main></body></html>"""
+        return web.Response(text=body, content_type="text/html", charset="utf-8", status=401 if error else 200)
+
+    async def login(request: web.Request) -> web.Response:
+        client = request.remote or "?"
+        text = strings(language(request))
+        if not auth.allow_attempt(client):
+            response = await login_form(request, text["too_many"])
+            response.set_status(429)
+            return response
+        form = await request.post()
+        if not auth.check_token(str(form.get("token", "")).strip()):
+            return await login_form(request, text["bad_token"])
+        response = web.HTTPSeeOther("/")
+        response.set_cookie(
+            COOKIE, auth.cookie(), max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
+            secure=request.secure or os.environ.get("STAFF_COOKIE_SECURE") == "1", path="/",
+        )
+        raise response
+
+    async def logout(request: web.Request) -> web.Response:
+        response = web.HTTPSeeOther("/login")
+        response.del_cookie(COOKIE, path="/")
+        raise response
+
+    async def home(request: web.Request) -> web.Response:
+        lang = language(request)
+        _ = translator(lang)
+        text = strings(lang)
+        kb = knowledge.get()
+        status = _("Knowledge data as of {date}: {facts} facts.").format(
+            date=format_day(kb.data_date, lang) if kb.data_date else "?", facts=len(kb.facts)
+        )
+        refused = ""
+        if knowledge.last_error is not None:
+            items = "".join(f"<li>{html.escape(str(p))}</li>" for p in knowledge.last_error.problems[:30])
+            refused = f'<div class="error" role="alert"><p>{html.escape(text["refused"])}</p><ul>{items}</ul></div>'
+        topics = "".join(f'<option value="{t}">{html.escape(_(title))}</option>' for t, title in TOPIC_TITLES.items())
+        regions = "".join(f'<option value="{r}">{html.escape(_(WHERE[r]))}</option>' for r in REGIONS)
+        body = f"""<p class="status">{html.escape(status)}</p>{refused}
+<form id="search" role="search"><label for="q">{html.escape(text['query'])}</label>
+<input id="q" name="q" type="search" autocomplete="off">
+<label for="topic">{html.escape(text['topic'])}</label><select id="topic" name="topic"><option value="">{html.escape(text['any'])}</option>{topics}</select>
+<label for="region">{html.escape(text['region'])}</label><select id="region" name="region"><option value="">{html.escape(text['any'])}</option>{regions}</select>
+<label class="check"><input id="history" name="history" type="checkbox"> {html.escape(text['history'])}</label>
+<button type="submit">{html.escape(text['search'])}</button></form>
+<h2 id="results-title">{html.escape(text['results'])}</h2>
+<ol id="results" aria-labelledby="results-title" aria-live="polite"></ol>"""
+        return page(request, body, lang)
+
+    async def api_search(request: web.Request) -> web.Response:
+        lang = language(request)
+        query = request.query.get("q", "")[:500]
+        topic = request.query.get("topic") or None
+        region = request.query.get("region") or None
+        if topic and topic not in TOPIC_TITLES or region and region not in REGIONS:
+            return web.json_response({"error": "unknown topic or region"}, status=400)
+        started = time.perf_counter()
+        index = search.index()
+        hits = index.search(query, topic=topic, region=region, include_history=request.query.get("history") == "1", limit=30)
+        elapsed = (time.perf_counter() - started) * 1000
+        return web.json_response(
+            {"query": query, "took_ms": round(elapsed, 2), "results": [fact_json(index.kb, h.fact, lang) for h in hits]}
+        )
+
+    async def sheets(request: web.Request) -> web.Response:
+        lang = language(request)
+        _ = translator(lang)
+        links = []
+        for code in LANGUAGES:
+            for region in ("belgium", "flanders", "wallonia", "brussels"):
+                where = translator(code)(WHERE[region])
+                links.append(f'<li><a href="/sheets/{code}/{region}.html" lang="{code}">{html.escape(ENDONYMS[code])}: {html.escape(where)}</a></li>')
+        return page(request, f"<h2>{html.escape(strings(lang)['sheets'])}</h2><ul>{''.join(links)}</ul>", lang)
+
+    async def sheet(request: web.Request) -> web.Response:
+        from bot.staff.sheets import SHEET_REGIONS, render_sheet
+
+        code, region = request.match_info["lang"], request.match_info["region"]
+        if code not in LANGUAGES or region not in SHEET_REGIONS:
+            raise web.HTTPNotFound()
+        return web.Response(text=render_sheet(knowledge.get(), code, region), content_type="text/html", charset="utf-8")
+
+    async def missed(request: web.Request) -> web.Response:
+        from bot.staff.missed import missed_questions
+
+        lang = language(request)
+        text = strings(lang)
+        try:
+            groups = missed_questions(tracker_db, days=90, limit=50)
+        except Exception as exc:  # noqa: BLE001 - shown to staff, not a crash
+            logger.warning("staff.missed.unavailable: %s", exc)
+            groups = []
+        rows = "".join(
+            f"<li><strong>{g.count}</strong> {html.escape(text['times'])}: {html.escape(g.text)}</li>" for g in groups
+        )
+        return page(request, f"<h2>{html.escape(text['missed'])}</h2><ol>{rows}</ol>", lang)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application(middlewares=[guard], client_max_size=16 * 1024)
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", home)
+    app.router.add_get("/api/search", api_search)
+    app.router.add_get("/sheets", sheets)
+    app.router.add_get("/sheets/{lang}/{region}.html", sheet)
+    app.router.add_get("/missed", missed)
+    app.router.add_get("/healthz", health)
+    app.router.add_static("/static/", STATIC, show_index=False)
+    return app
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", "8081")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    app = create_app()
+    web.run_app(app, host=args.host, port=args.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
