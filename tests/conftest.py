@@ -100,3 +100,7 @@ def assistant(gazetteer):
     from bot.knowledge.provider import KnowledgeProvider
 
     return Assistant(KnowledgeProvider(ROOT / "data" / "knowledge"), gazetteer)
+
+
+# The running assistant (slow to start): one per test session, for every test that asks for it.
+from tests.e2e.servers import sender, servers  # noqa: E402,F401

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ROOT, env
+from tests.e2e.servers import ROOT, env
 from tests.e2e.telegram_standin import SECRET, TOKEN, TelegramStandIn, private_message, user
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.servers import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,4 @@
-"""A running assistant for end-to-end tests: the action server and the Rasa server with the REST
-channel, on free loopback ports, with a tracker store in a temporary folder."""
+"""A running assistant for end-to-end tests (the `servers` fixture is shared via tests/conftest.py): the action server and the Rasa server with its channels, on free loopback ports, with a tracker store in a temporary folder."""
 
 from __future__ import annotations
 
