@@ -51,6 +51,12 @@ def apology_text(text: str, metadata: Optional[Mapping[str, Any]] = None) -> str
     return "\n".join(lines)
 
 
+def too_fast_text(text: str, metadata: Optional[Mapping[str, Any]] = None) -> str:
+    """Asked to slow down, in the user's language."""
+    _ = translator(apology_language(text, metadata))
+    return _("You are sending messages very quickly. Please wait a moment and try again.")
+
+
 def apology_messages(recipient: str, text: str, metadata: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """The apology in the REST channel's response format."""
     return [{"recipient_id": recipient, "text": apology_text(text, metadata)}]

@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.apology import apology_messages
+from bot.channels.limits import RateLimiter
 from bot.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ class RestInput(InputChannel):
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
+        self.limiter = limiter or RateLimiter.from_env()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -88,6 +92,8 @@ class RestInput(InputChannel):
                 status = 413 if error == "body too large" else 400
                 return response.json({"error": error}, status=status)
             assert data is not None
+            if not self.limiter.allow(data["sender"]):
+                return response.json({"error": "too many messages from this sender; wait a moment"}, status=429)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 data["message"],

@@ -38,7 +38,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.apology import apology_text
+from bot.channels.apology import apology_text, too_fast_text
+from bot.channels.limits import RateLimiter
 from bot.channels.rest import safe_metadata
 from bot.text import clean_user_text
 
@@ -143,6 +144,7 @@ class SocketIOInput(InputChannel):
         self.signer = SessionSigner(secret or load_secret())
         self.sio: Optional[AsyncServer] = None
         self._sessions: Dict[str, str] = {}
+        self.limiter = RateLimiter.from_env()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -194,6 +196,9 @@ class SocketIOInput(InputChannel):
                 return
             text = clean_user_text(data.get("message", ""))
             metadata = safe_metadata(data.get("metadata") or data.get("customData"))
+            if not self.limiter.allow(sender):
+                await sio.emit(self.bot_message_evt, {"text": too_fast_text(text, metadata)}, room=sid)
+                return
             output = CountingSocketOutput(sio, self.bot_message_evt)
             # Replies go to the session's room (the sender id): every tab of this session, nobody else.
             try:

@@ -40,7 +40,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.apology import apology_text
+from bot.channels.apology import apology_text, too_fast_text
+from bot.channels.limits import RateLimiter
 from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
 from bot.i18n import translator
 from bot.languages import normalize_language
@@ -114,6 +115,8 @@ class TelegramInput(InputChannel):
         self.bot_username = (bot_username or "").lstrip("@").lower() or None
         self.api = TelegramApi(token, api_base) if token else None
         self._seen: "OrderedDict[int, None]" = OrderedDict()
+        self.limiter = RateLimiter.from_env()
+        self._warned: "OrderedDict[Any, float]" = OrderedDict()
         if not token or not secret_token:
             logger.warning(
                 "telegram.not_configured: set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN to enable the "
@@ -233,6 +236,9 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(self.api, chat_id)  # type: ignore[arg-type]
         metadata = {"language": language} if language else {}
         cleaned = clean_user_text(text)
+        if not self.limiter.allow(f"{SENDER_PREFIX}{chat_id}"):
+            await self._say_too_fast(chat_id, cleaned, metadata)
+            return
         try:
             await on_new_message(
                 UserMessage(cleaned, output, f"{SENDER_PREFIX}{chat_id}", input_channel=self.name(), metadata=metadata)
@@ -244,6 +250,21 @@ class TelegramInput(InputChannel):
                 await self.api.send_message(chat_id, apology_text(cleaned, metadata))  # type: ignore[union-attr]
             except (TelegramApiError, OSError, asyncio.TimeoutError):
                 logger.warning("telegram.apology.failed chat=%s", chat_id, exc_info=True)
+
+    async def _say_too_fast(self, chat_id: Any, text: str, metadata: Dict[str, Any]) -> None:
+        """Tell a sender who is over the limit once a minute; drop the rest silently."""
+        import time
+
+        now = time.monotonic()
+        if now - self._warned.get(chat_id, 0.0) < 60:
+            return
+        self._warned[chat_id] = now
+        if len(self._warned) > 10_000:
+            self._warned.popitem(last=False)
+        try:
+            await self.api.send_message(chat_id, too_fast_text(text, metadata))  # type: ignore[union-attr]
+        except (TelegramApiError, OSError, asyncio.TimeoutError):
+            logger.warning("telegram.rate_limit.notice_failed chat=%s", chat_id)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None

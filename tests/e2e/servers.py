@@ -95,6 +95,8 @@ def start_servers(
     action_port: Optional[int] = None,
     extra_env: Optional[dict[str, str]] = None,
     web_port: Optional[int] = None,
+    tracker_store: Optional[str] = None,
+    action_timeout: float = 10,
 ) -> Servers:
     """Start an action server (unless `action_port` points elsewhere), a Rasa server and, with
     `web_port`, the web chat page."""
@@ -105,8 +107,9 @@ def start_servers(
     own_actions = action_port is None
     action_port = action_port or free_port()
     (workdir / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{workdir / "rasa.db"}"\n' + endpoints_extra,
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  timeout: {action_timeout}\n'
+        + (tracker_store or f'tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: "{workdir / "rasa.db"}"\n')
+        + endpoints_extra,
         encoding="utf-8",
     )
     actions_log = workdir / "actions.log"

@@ -1,0 +1,86 @@
+"""Two changes to how Rasa 3.6 calls the action server, installed when the Rasa server loads the
+project's channels:
+
+- one connection pool per endpoint, reused across calls (Rasa opens and closes a new HTTP session for
+  every custom action, which costs a TCP connection per turn);
+- the timeout set for the endpoint in endpoints.yml (`timeout: 10`, in seconds) instead of Rasa's
+  fixed five minutes, so a slow or stuck action server makes the user wait seconds, not minutes,
+  before the channel apologises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional, Text
+
+import aiohttp
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+logger = logging.getLogger(__name__)
+
+_installed = False
+
+
+def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    session: Optional[aiohttp.ClientSession] = getattr(endpoint, "_shared_session", None)
+    if session is None or session.closed or getattr(endpoint, "_shared_loop", None) is not loop:
+        auth = None
+        if endpoint.basic_auth:
+            auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+        session = aiohttp.ClientSession(
+            headers=endpoint.headers,
+            auth=auth,
+            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
+        )
+        endpoint._shared_session = session  # type: ignore[attr-defined]
+        endpoint._shared_loop = loop  # type: ignore[attr-defined]
+    return session
+
+
+async def _request(
+    self: EndpointConfig,
+    method: Text = "post",
+    subpath: Optional[Text] = None,
+    content_type: Optional[Text] = "application/json",
+    compress: bool = False,
+    **kwargs: Any,
+) -> Optional[Any]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(kwargs.pop("headers", None) or {})
+    headers.update(self.headers or {})
+    configured = self.kwargs.get("timeout")
+    if configured:
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=float(configured))
+    elif isinstance(kwargs.get("timeout"), (int, float)):
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=float(kwargs["timeout"]))
+    if self.cafile:
+        import ssl
+
+        kwargs["ssl"] = ssl.create_default_context(cafile=self.cafile)
+    session = _shared_session(self)
+    async with session.request(
+        method,
+        concat_url(self.url, subpath),
+        headers=headers,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        **kwargs,
+    ) as response:
+        if response.status >= 400:
+            raise ClientResponseError(response.status, response.reason, await response.content.read())
+        try:
+            return await response.json()
+        except aiohttp.ContentTypeError:
+            return None
+
+
+def install() -> None:
+    """Patch EndpointConfig.request once per process."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    EndpointConfig.request = _request  # type: ignore[method-assign]
+    logger.debug("rasa_patches.installed: shared action server sessions, configurable timeout")
