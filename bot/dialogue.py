@@ -312,10 +312,24 @@ class Assistant:
         return tuple(Button(_(TOPIC_TITLES[INTENT_TOPICS[i]]), payload(i)) for i in TOPIC_INTENTS)
 
 
+def warm_up() -> Assistant:
+    """Load everything the first answer needs (knowledge, places, language model) now."""
+    assistant = default_assistant()
+    try:
+        assistant.knowledge.get()
+    except Exception:  # noqa: BLE001 - logged by the provider; the server still starts
+        logger.warning("warm_up: the knowledge could not be loaded yet")
+    if assistant.detector.use_model:
+        from bot.language import _lingua
+
+        _lingua()  # building the detector's models takes seconds: not on the first message
+    return assistant
+
+
 @lru_cache(maxsize=1)
 def default_assistant() -> Assistant:
     """The process-wide assistant: knowledge, gazetteer and detector loaded once, lazily."""
     return Assistant(KnowledgeProvider(), default_gazetteer())
 
 
-__all__ = ["Assistant", "Outcome", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant"]
+__all__ = ["Assistant", "Outcome", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant", "warm_up"]

@@ -34,7 +34,8 @@ SIGNAL_WORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(
         "bonjour bonsoir salut coucou oui non revoir svp stp où comment quand pourquoi quoi qui "
         "logement travail école médecin hôpital aide besoin je j'habite habite nous vous suis est "
-        "les des une pour avec dans c'est mon mes enfants peux puis".split()
+        "les des une pour avec dans c'est mon mes enfants peux puis la le du combien quel quelle "
+        "temps dois faut ma".split()
     ),
     "en": frozenset(
         "hi hello hey thanks thank thx bye goodbye please yes where how when why what who housing "
@@ -89,10 +90,13 @@ class LanguageDetector:
         place_words: Optional[Callable[[str], Iterable[str]]] = None,
         min_confidence: float = 0.75,
         min_letters: int = 8,
+        use_model: bool = True,
     ) -> None:
         self._place_words = place_words
         self.min_confidence = min_confidence
         self.min_letters = min_letters
+        #: Without the lingua model (about 200 MB) only script and signal words decide.
+        self.use_model = use_model
 
     def detect(self, text: str) -> Detection:
         """The language of `text` (one of LANGUAGES), or None when it gives no clear signal."""
@@ -122,7 +126,7 @@ class LanguageDetector:
         votes = {lang: sum(w in signal for w in words) for lang, signal in SIGNAL_WORDS.items()}
         ranked = sorted(votes.items(), key=lambda item: -item[1])
         (top, top_votes), (_second, second_votes) = ranked[0], ranked[1]
-        if len(words) <= 2:
+        if len(words) <= 2 or not self.use_model:
             clear = top_votes > 0 and second_votes == 0
         else:
             clear = (top_votes >= 2 and second_votes == 0) or (top_votes >= 3 and top_votes >= 2 * second_votes)
@@ -130,6 +134,8 @@ class LanguageDetector:
             return Detection(top, "signal words")
         if len(words) <= 2 and len(letters) < self.min_letters:
             return Detection(None, "too short")
+        if not self.use_model:
+            return Detection(None, "no model")
         detector = _lingua()
         latin_text = " ".join(w for w in words if _LATIN.search(w))
         confidences = detector.compute_language_confidence_values(latin_text)

@@ -116,9 +116,9 @@ class Gazetteer:
     KIND_RANK = {"municipality": 3, "province": 2, "region": 1, "postcode": 0}
 
     def __init__(self, data: Mapping[str, Any]) -> None:
+        self._nlp = _blank_nlp()  # first: it imports spaCy without TensorFlow
         from spacy.matcher import PhraseMatcher
 
-        self._nlp = _blank_nlp()
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="NORM")
         self._entries: dict[str, _Entry] = {}
         self._postcodes: list[tuple[int, int, str, Optional[str]]] = []

@@ -92,3 +92,28 @@ def test_channel_language_codes(code, expected) -> None:
 )
 def test_requested_language(text, expected) -> None:
     assert requested_language(text) == expected
+
+
+def test_detection_on_the_held_out_messages(assistant) -> None:
+    """Over 1,500 realistic messages of known language: almost never a wrong switch."""
+    from bot.tools.evaluate import load_examples
+
+    examples = load_examples()
+    wrong = [
+        (e.lang, e.text, got)
+        for e in examples
+        if (got := assistant.detector.detect(e.text).language) is not None and got != ("uk" if e.lang == "ru" else e.lang)
+    ]
+    undecided = sum(assistant.detector.detect(e.text).language is None for e in examples)
+    assert len(wrong) <= len(examples) * 0.01, wrong
+    assert undecided <= len(examples) * 0.2
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("Waar kan ik werk vinden?", "nl"), ("Où trouver du travail ?", "fr"), ("Де знайти роботу?", "uk"), ("ok", None)],
+)
+def test_quick_detection_without_the_model(text, expected) -> None:
+    from bot.language import LanguageDetector
+
+    assert LanguageDetector(use_model=False).detect(text).language == expected

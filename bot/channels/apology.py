@@ -1,22 +1,21 @@
 """The reply a channel sends when the assistant could not answer (e.g. the action server is down).
 
 It runs in the Rasa server process without the conversation's tracker, so it picks the language
-cheaply: the channel's hint, or Ukrainian for Cyrillic text, or the default language.
+cheaply: the message's script and signal words, else the channel's hint, else the default language.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 from typing import Any, Dict, List, Mapping, Optional
 
 from bot.i18n import translator
 from bot.knowledge.provider import KnowledgeProvider
+from bot.language import LanguageDetector
 from bot.languages import DEFAULT_LANGUAGE, normalize_language
 
 logger = logging.getLogger(__name__)
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 
 @lru_cache(maxsize=1)
@@ -34,16 +33,42 @@ def official_website() -> Optional[str]:
     return sites[0].url if sites else None
 
 
+@lru_cache(maxsize=1)
+def _quick_detector() -> LanguageDetector:
+    return LanguageDetector(use_model=False)
+
+
 def apology_language(text: str, metadata: Optional[Mapping[str, Any]]) -> str:
-    hint = normalize_language((metadata or {}).get("language"))
-    if _CYRILLIC.search(text or ""):
-        return "uk"
-    return hint or DEFAULT_LANGUAGE
+    """The message's language by script and signal words (no model), else the channel's hint."""
+    detected = _quick_detector().detect(text or "").language
+    return detected or normalize_language((metadata or {}).get("language")) or DEFAULT_LANGUAGE
 
 
-def apology_text(text: str, metadata: Optional[Mapping[str, Any]] = None) -> str:
+async def conversation_language(app: Any, sender: str) -> Optional[str]:
+    """The language remembered for a conversation, read from the tracker store (None if unknown).
+
+    Used only when the assistant failed to answer, so the apology is in the conversation's language.
+    """
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    try:
+        tracker = await store.retrieve(sender)
+    except Exception:  # noqa: BLE001 - the store may be the part that failed
+        return None
+    language = tracker.get_slot("language") if tracker is not None else None
+    return language if isinstance(language, str) else None
+
+
+async def apology_for(app: Any, sender: str, text: str, metadata: Optional[Mapping[str, Any]] = None) -> str:
+    """The apology in the conversation's language, else the message's."""
+    return apology_text(text, metadata, await conversation_language(app, sender))
+
+
+def apology_text(text: str, metadata: Optional[Mapping[str, Any]] = None, language: Optional[str] = None) -> str:
     """"Sorry, I cannot answer right now…" in the user's language, with the official website."""
-    _ = translator(apology_language(text, metadata))
+    _ = translator(normalize_language(language) or apology_language(text, metadata))
     lines = [_("Sorry, I cannot answer right now. Please try again in a few minutes.")]
     site = official_website()
     if site:
@@ -57,6 +82,6 @@ def too_fast_text(text: str, metadata: Optional[Mapping[str, Any]] = None) -> st
     return _("You are sending messages very quickly. Please wait a moment and try again.")
 
 
-def apology_messages(recipient: str, text: str, metadata: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+async def apology_messages(app: Any, recipient: str, text: str, metadata: Optional[Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """The apology in the REST channel's response format."""
-    return [{"recipient_id": recipient, "text": apology_text(text, metadata)}]
+    return [{"recipient_id": recipient, "text": await apology_for(app, recipient, text, metadata)}]

@@ -109,7 +109,7 @@ class RestInput(InputChannel):
             except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
                 logger.exception("rest.message.failure sender=%s", data["sender"])
             if not collector.messages:
-                return response.json(apology_messages(data["sender"], data["message"], data["metadata"]))
+                return response.json(await apology_messages(request.app, data["sender"], data["message"], data["metadata"]))
             return response.json(collector.messages)
 
         return webhook

@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.apology import apology_text, too_fast_text
+from bot.channels.apology import apology_for, too_fast_text
 from bot.channels.limits import RateLimiter
 from bot.channels.rest import safe_metadata
 from bot.text import clean_user_text
@@ -157,6 +157,11 @@ class SocketIOInput(InputChannel):
         )
         self.sio = sio
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        app_holder: Dict[str, Any] = {}
+
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            app_holder["app"] = app
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -206,6 +211,7 @@ class SocketIOInput(InputChannel):
             except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
                 logger.exception("socketio.message.failure")
             if output.sent == 0:
-                await sio.emit(self.bot_message_evt, {"text": apology_text(text, metadata)}, room=sender)
+                apology = await apology_for(app_holder.get("app"), sender, text, metadata)
+                await sio.emit(self.bot_message_evt, {"text": apology}, room=sender)
 
         return blueprint

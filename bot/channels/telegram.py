@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.apology import apology_text, too_fast_text
+from bot.channels.apology import apology_for, too_fast_text
 from bot.channels.limits import RateLimiter
 from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
 from bot.i18n import translator
@@ -115,6 +115,7 @@ class TelegramInput(InputChannel):
         self.bot_username = (bot_username or "").lstrip("@").lower() or None
         self.api = TelegramApi(token, api_base) if token else None
         self._seen: "OrderedDict[int, None]" = OrderedDict()
+        self._app: Any = None
         self.limiter = RateLimiter.from_env()
         self._warned: "OrderedDict[Any, float]" = OrderedDict()
         if not token or not secret_token:
@@ -145,6 +146,7 @@ class TelegramInput(InputChannel):
                 return response.json({"ok": True, "ignored": "not JSON"})
             if not isinstance(update, dict):
                 return response.json({"ok": True, "ignored": "not an update"})
+            self._app = request.app
             try:
                 handled = await self.handle_update(update, on_new_message)
             except Exception:  # noqa: BLE001 - Telegram would retry a 5xx forever
@@ -247,7 +249,8 @@ class TelegramInput(InputChannel):
             logger.exception("telegram.message.failure chat=%s", chat_id)
         if output.sent == 0:
             try:
-                await self.api.send_message(chat_id, apology_text(cleaned, metadata))  # type: ignore[union-attr]
+                apology = await apology_for(self._app, f"{SENDER_PREFIX}{chat_id}", cleaned, metadata)
+                await self.api.send_message(chat_id, apology)  # type: ignore[union-attr]
             except (TelegramApiError, OSError, asyncio.TimeoutError):
                 logger.warning("telegram.apology.failed chat=%s", chat_id, exc_info=True)
 

@@ -60,6 +60,7 @@ class KnowledgeProvider:
                 self._fingerprint = fingerprint  # do not re-read the same broken files every call
                 self.last_error = exc
                 if self._kb is None:
+                    logger.error("knowledge.load.refused: %s; the assistant cannot answer until it is fixed", exc)
                     raise
                 logger.error(
                     "knowledge.reload.refused: %s; still serving the last good knowledge (%d facts)",

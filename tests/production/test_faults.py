@@ -1,0 +1,128 @@
+"""Faults: the action server killed and restarted, slow, or started with a broken knowledge file.
+The user always gets a reply in their language (an apology with the official website when the
+assistant cannot answer), never silence, and the service recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
+
+pytestmark = pytest.mark.e2e
+
+APOLOGY = {
+    "uk": "Вибачте, зараз я не можу відповісти.",
+    "nl": "Sorry, ik kan nu niet antwoorden.",
+    "fr": "Désolé, je ne peux pas répondre pour le moment.",
+    "en": "Sorry, I cannot answer right now.",
+}
+
+
+def start_actions(port: int, log: Path, **extra: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        cwd=ROOT, env=env(**extra), stdout=log.open("a"), stderr=subprocess.STDOUT,
+    )
+    wait_for(f"http://127.0.0.1:{port}/health", process, 120, log)
+    return process
+
+
+class SlowActionServer:
+    """An action server that answers after `delay` seconds."""
+
+    def __init__(self, port: int, delay: float) -> None:
+        self.port, self.delay = port, delay
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+
+    def start(self) -> "SlowActionServer":
+        ready = threading.Event()
+
+        async def webhook(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.delay)
+            return web.json_response({"events": [], "responses": [{"text": "too late"}]})
+
+        async def serve() -> None:
+            app = web.Application()
+            app.router.add_post("/webhook", webhook)
+            self.runner = web.AppRunner(app)
+            await self.runner.setup()
+            await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+            ready.set()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(serve())
+            self.loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)  # type: ignore[union-attr]
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "actions.log"
+    actions = start_actions(port, log)
+    servers = start_servers(tmp_path / "rasa", action_port=port, action_timeout=2)
+    try:
+        # A conversation in Dutch is going on.
+        assert "4 maart 2027" in texts(servers.say("fault-1", "Tot wanneer loopt de tijdelijke bescherming?"))
+
+        # The action server dies: the user gets an apology in Dutch with the official website.
+        actions.terminate()
+        actions.wait(timeout=20)
+        reply = texts(servers.say("fault-1", "Waar kan ik Nederlands leren?"))
+        assert reply.startswith(APOLOGY["nl"]) and "www.info-ukraine.be" in reply
+        assert texts(servers.say("fault-2", "Де знайти житло?")).startswith(APOLOGY["uk"])
+
+        # It comes back: the service recovers by itself, the conversation goes on where it was.
+        actions = start_actions(port, log)
+        assert "Waar in België woont u?" in texts(servers.say("fault-1", "Waar kan ik Nederlands leren?"))
+        assert "Taallessen in Vlaanderen:" in texts(servers.say("fault-1", "Gent"))
+        actions.terminate()
+        actions.wait(timeout=20)
+
+        # A slow action server (longer than the 2-second timeout): an apology, not a wait.
+        slow = SlowActionServer(port, delay=8).start()
+        try:
+            reply = texts(servers.say("fault-3", "Combien de temps dure la protection temporaire ?"))
+            assert reply.startswith(APOLOGY["fr"])
+        finally:
+            slow.stop()
+
+        # Started with a broken knowledge file: a clear log line, an apology to the user.
+        broken = tmp_path / "knowledge"
+        shutil.copytree(ROOT / "data" / "knowledge", broken)
+        facts = broken / "housing.yml"
+        facts.write_text(facts.read_text(encoding="utf-8").replace("region: flanders", "region: atlantis", 1), encoding="utf-8")
+        actions = start_actions(port, log, BOT_KNOWLEDGE_PATH=str(broken))
+        reply = texts(servers.say("fault-4", "How long does temporary protection last?"))
+        assert reply.startswith(APOLOGY["en"])
+        assert "knowledge.load.refused" in log.read_text() and "housing.yml" in log.read_text()
+
+        # Fixed while running: answers again, without a restart.
+        facts.write_text(facts.read_text(encoding="utf-8").replace("region: atlantis", "region: flanders", 1), encoding="utf-8")
+        import time
+
+        time.sleep(2.5)
+        assert "4 March 2027" in texts(servers.say("fault-4", "How long does temporary protection last?"))
+    finally:
+        if actions.poll() is None:
+            actions.terminate()
+        stop_servers(servers)
