@@ -8,6 +8,7 @@ change. The actions in `actions/` are thin adapters from a Rasa tracker to these
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping, Optional
@@ -55,6 +56,20 @@ REGION_DEPENDENT = frozenset(
 
 #: Slots the assistant keeps for a conversation.
 SLOTS = ("language", "channel_language", "region", "province", "pending_topic")
+
+
+_FILLER = frozenset(
+    "i we live living am are is in at to from the my our now near ik wij we woon wonen in te bij nu "
+    "je j'habite habite nous habitons vis vivons à a au en de dans près maintenant я ми живу живемо "
+    "живемо зараз тепер у в біля під з мы живу живём живем сейчас".split()
+)
+
+
+def _only_a_place(text: str, place: Place) -> bool:
+    """True when a message names a place and hardly anything else ("we live in Ghent")."""
+    rest = clean_user_text(text).replace(place.matched, " ")
+    words = [w for w in re.findall(r"[^\W\d_]+", rest.casefold()) if w not in _FILLER]
+    return len(words) <= 1
 
 
 @dataclass(frozen=True)
@@ -144,7 +159,11 @@ class Assistant:
     def answer_question(self, turn: Turn) -> Outcome:
         """Answer a question intent from the knowledge file, asking for the region when needed."""
         outcome = Outcome()
-        lang, _place = self._context(turn, outcome)
+        lang, place = self._context(turn, outcome)
+        if turn.pending_topic and place is not None and _only_a_place(turn.text, place):
+            # "у Генті" after "where do you live?": an answer to the region question, whatever
+            # topic the model read into the place name.
+            return self.set_region(turn)
         topic = INTENT_TOPICS.get(turn.intent or "")
         if topic is None:
             return self._fallback(turn, outcome, lang)

@@ -1,15 +1,20 @@
-"""The tracker store: Rasa's SQL store (SQLite by default, PostgreSQL in production) with personal
-data removed from every user message before it is written.
+"""Where conversations are kept: Rasa's SQL tracker store (SQLite by default, PostgreSQL in
+production) with personal data removed from every user message before it is written, and Rasa's
+Redis lock store with atomic updates for several instances.
 
 Configured in endpoints.yml as `type: bot.stores.RedactingSQLTrackerStore` with the usual SQL
-tracker store settings (dialect, url, port, db, username, password).
+tracker store settings (dialect, url, port, db, username, password), and
+`type: bot.stores.AtomicRedisLockStore` with the usual Redis settings.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any, Callable, Optional
 
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -40,3 +45,78 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's Redis lock store with every change of a lock made atomically.
+
+    Rasa 3.6 reads a conversation's lock, changes it and writes it back in separate Redis calls. With
+    several Rasa instances, two instances handling messages of the same conversation at the same
+    moment can overwrite each other's tickets (and delete a lock another instance waits on), so both
+    go ahead and one turn's events are lost. Here each change is a Redis transaction (WATCH/MULTI,
+    retried on conflict), so tickets are issued and served strictly in turn across instances.
+
+    Configured in endpoints.yml as `lock_store: {type: bot.stores.AtomicRedisLockStore, url: ...}`.
+    """
+
+    def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
+        # Rasa passes a custom lock store its endpoint configuration.
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
+
+    def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], tuple[str, Optional[TicketLock], Any]]) -> Any:
+        """Apply `change` to the stored lock in one transaction; it returns (action, lock, value)
+        where action is "set", "delete" or "keep"."""
+        key = self.key_prefix + conversation_id
+        result: dict[str, Any] = {}
+
+        def apply(pipe: Any) -> None:
+            raw = pipe.get(key)
+            lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+            action, new_lock, value = change(lock)
+            pipe.multi()
+            if action == "set" and new_lock is not None:
+                pipe.set(key, new_lock.dumps())
+            elif action == "delete":
+                pipe.delete(key)
+            result["value"] = value
+
+        self.red.transaction(apply, key)
+        return result.get("value")
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: Optional[TicketLock]) -> tuple[str, Optional[TicketLock], Any]:
+            lock = lock or self.create_lock(conversation_id)
+            ticket = lock.issue_ticket(lock_lifetime)
+            return "set", lock, ticket
+
+        try:
+            return int(self._change(conversation_id, change))
+        except Exception as exc:  # noqa: BLE001 - Rasa expects a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+    def update_lock(self, conversation_id: str) -> None:
+        def change(lock: Optional[TicketLock]) -> tuple[str, Optional[TicketLock], Any]:
+            if lock is None:
+                return "keep", None, None
+            lock.remove_expired_tickets()
+            return "set", lock, None
+
+        self._change(conversation_id, change)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        self.cleanup(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove the ticket; delete the lock only if nobody else is waiting, in one step."""
+
+        def change(lock: Optional[TicketLock]) -> tuple[str, Optional[TicketLock], Any]:
+            if lock is None:
+                return "keep", None, None
+            lock.remove_ticket_for(ticket_number)
+            if lock.is_someone_waiting():
+                return "set", lock, None
+            return "delete", None, None
+
+        self._change(conversation_id, change)

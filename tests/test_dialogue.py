@@ -104,3 +104,16 @@ def test_statistics_give_date_and_source(assistant) -> None:
     out = assistant.answer_question(Turn(text="how many Ukrainians are in Belgium?", intent="ask_statistics", language="en"))
     text = _text(out)
     assert "53,450" in text and "as of 5 February 2023" in text and "Source:" in text
+
+
+def test_a_place_alone_answers_the_pending_question_whatever_the_model_read(assistant) -> None:
+    """"у Генті" read by the model as another topic still answers the question that waits."""
+    turn = Turn(text="у Генті", intent="ask_community_support", language="uk", pending_topic="housing")
+    out = assistant.answer_question(turn)
+    assert "Житло у Фландрії:" in _text(out) and out.slots["pending_topic"] is None
+
+
+def test_a_question_with_a_place_is_still_a_question(assistant) -> None:
+    turn = Turn(text="and where can my kids go to school in Ghent?", intent="ask_schooling", language="en", pending_topic="housing")
+    out = assistant.answer_question(turn)
+    assert "School and education in Flanders:" in _text(out)
