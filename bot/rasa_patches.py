@@ -2,7 +2,8 @@
 project's channels:
 
 - one connection pool per endpoint, reused across calls (Rasa opens and closes a new HTTP session for
-  every custom action, which costs a TCP connection per turn);
+  every custom action, which costs a TCP connection per turn); a call that meets a pooled connection
+  the action server has just closed is sent again once on a fresh one;
 - the timeout set for the endpoint in endpoints.yml (`timeout: 10`, in seconds) instead of Rasa's
   fixed five minutes, so a slow or stuck action server makes the user wait seconds, not minutes,
   before the channel apologises.
@@ -32,7 +33,8 @@ def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(
             headers=endpoint.headers,
             auth=auth,
-            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
+            # Idle connections are dropped before the action server's own keep-alive (5 s) ends.
+            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=2),
         )
         endpoint._shared_session = session  # type: ignore[attr-defined]
         endpoint._shared_loop = loop  # type: ignore[attr-defined]
@@ -59,21 +61,26 @@ async def _request(
         import ssl
 
         kwargs["ssl"] = ssl.create_default_context(cafile=self.cafile)
-    session = _shared_session(self)
-    async with session.request(
-        method,
-        concat_url(self.url, subpath),
-        headers=headers,
-        params=self.combine_parameters(kwargs),
-        compress=compress,
-        **kwargs,
-    ) as response:
-        if response.status >= 400:
-            raise ClientResponseError(response.status, response.reason, await response.content.read())
+    params = self.combine_parameters(kwargs)
+    for attempt in (1, 2):
+        session = _shared_session(self)
         try:
-            return await response.json()
-        except aiohttp.ContentTypeError:
-            return None
+            async with session.request(
+                method, concat_url(self.url, subpath), headers=headers, params=params, compress=compress, **kwargs
+            ) as response:
+                if response.status >= 400:
+                    raise ClientResponseError(response.status, response.reason, await response.content.read())
+                try:
+                    return await response.json()
+                except aiohttp.ContentTypeError:
+                    return None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionResetError):
+            # A pooled connection the server had just closed. The project's actions only return
+            # events (no side effects), so sending the call again on a fresh connection is safe.
+            if attempt == 2:
+                raise
+            logger.debug("rasa_patches.retry: the action server closed a pooled connection")
+    return None
 
 
 def install() -> None:

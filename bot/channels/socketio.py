@@ -90,6 +90,22 @@ class SessionSigner:
         return session if hmac.compare_digest(mac, self._mac(session)) else None
 
 
+class GuardedSocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, answering a polling POST without a session id with a 400
+    (python-engineio 4.7.1 answers it with a 500: it concatenates None into its log message)."""
+
+    def register(self, app: Any, options: Dict[Text, Any]) -> None:
+        path = self.ctx.socketio_path.rstrip("/")
+
+        async def refuse_sessionless_posts(request: Request) -> Optional[HTTPResponse]:
+            if request.method == "POST" and request.path.rstrip("/") == path and not request.args.get("sid"):
+                return response.json({"error": "no session id"}, status=400)
+            return None
+
+        app.register_middleware(refuse_sessionless_posts, "request")
+        super().register(app, options)
+
+
 class CountingSocketOutput(SocketIOOutput):
     """Rasa's socket.io output, counting what it sends (to know when to apologise)."""
 
@@ -156,7 +172,7 @@ class SocketIOInput(InputChannel):
             max_http_buffer_size=64 * 1024,
         )
         self.sio = sio
-        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        blueprint = GuardedSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         app_holder: Dict[str, Any] = {}
 
         @blueprint.listener("after_server_start")

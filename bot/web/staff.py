@@ -252,7 +252,10 @@ def create_app(
             response = await login_form(request, text["too_many"])
             response.set_status(429)
             return response
-        form = await request.post()
+        try:
+            form = await request.post()
+        except Exception:  # noqa: BLE001 - a malformed form is the client's error
+            return web.json_response({"error": "expected a form with a token"}, status=400)
         if not auth.check_token(str(form.get("token", "")).strip()):
             return await login_form(request, text["bad_token"])
         response = web.HTTPSeeOther("/")
