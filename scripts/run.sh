@@ -7,6 +7,7 @@ mkdir -p var
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
+STAFF_PORT="${STAFF_PORT:-8081}"
 BIND="${BIND:-127.0.0.1}"
 export ASSISTANT_SOCKET_URL="${ASSISTANT_SOCKET_URL:-http://$BIND:$RASA_PORT}"
 export SOCKETIO_ALLOWED_ORIGINS="${SOCKETIO_ALLOWED_ORIGINS:-http://$BIND:$WEB_PORT,http://localhost:$WEB_PORT}"
@@ -21,17 +22,20 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 "$PY" -m bot.web.chat --host "$BIND" --port "$WEB_PORT" > var/web.log 2>&1 &
 pids+=($!)
+"$PY" -m bot.web.staff --host "$BIND" --port "$STAFF_PORT" > var/staff.log 2>&1 &
+pids+=($!)
 
 cat <<MSG
 
 The assistant is starting (about 20 seconds). Then:
   - web chat:        http://$BIND:$WEB_PORT/
   - terminal chat:   make chat          (in another terminal)
+  - staff page:      http://$BIND:$STAFF_PORT/   (token: \$STAFF_TOKEN, or the file var/staff_token)
   - REST:            curl -s http://$BIND:$RASA_PORT/webhooks/rest/webhook \\
                        -H 'Content-Type: application/json' \\
                        -d '{"sender": "me", "message": "Скільки триває тимчасовий захист?"}'
   - Telegram:        see README, "Telegram"
-Logs: var/rasa.log, var/actions.log, var/web.log. Stop with Ctrl+C.
+Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
 "$VENV/bin/rasa" run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
