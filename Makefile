@@ -1,6 +1,6 @@
 # The few commands that matter. `make help` lists them.
 .DEFAULT_GOAL := help
-.PHONY: help run test chat setup build train evaluate catalogs validate
+.PHONY: help run test chat setup build train evaluate catalogs validate bench staff
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,3 +31,9 @@ catalogs:  ## extract, update and compile the gettext catalogs
 
 validate:  ## validate the knowledge file
 	scripts/setup.sh && PYTHONPATH=. .venv/bin/python -m bot.knowledge validate
+
+bench:  ## benchmark against a stock `rasa init` assistant (about 10 minutes)
+	scripts/build.sh && PYTHONPATH=. .venv/bin/python -m bench.run
+
+staff:  ## the staff tools in the terminal: make staff ARGS='search nooddorp Gent'
+	PYTHONPATH=. .venv/bin/python -m bot.staff $(ARGS)

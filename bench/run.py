@@ -1,0 +1,275 @@
+"""Benchmark: this assistant against a stock Rasa 3.6 assistant (`rasa init`), side by side.
+
+    python -m bench.run                       # full run: 1, 10 and 50 conversations, 60 s each
+    python -m bench.run --seconds 3 --levels 1 2 --skip-stock-training   # a tiny run (CI)
+
+Both assistants are trained (or their models reused with --skip-*-training), started with the REST
+channel on loopback, and driven with the same closed-loop load: N conversations, each sending its
+next message as soon as the previous one is answered. The stock assistant gets its own example
+messages; this one a mix of questions in Ukrainian, Dutch, French and English. Printed as one table
+(p50/p95/p99 latency, throughput, errors, peak resident memory of every process, model load time,
+training time, and the ratio of this assistant to the stock one); saved to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+
+STOCK_MESSAGES = ["hello", "I am feeling sad", "yes", "great, thanks", "are you a bot?", "no", "goodbye"]
+OUR_MESSAGES = {
+    "uk": ["Привіт", "Скільки триває тимчасовий захист?", "Де знайти житло?", "у Генті", "А школа для дитини?", "дякую"],
+    "nl": ["Hallo", "Hoe lang duurt de tijdelijke bescherming?", "Waar kan ik Nederlands leren?", "Antwerpen", "Hoe vind ik werk?", "bedankt"],
+    "fr": ["Bonjour", "Combien de temps dure la protection temporaire ?", "Je cherche un logement", "à Liège", "Et l'école ?", "merci"],
+    "en": ["Hi", "How long does temporary protection last?", "Where can I find work?", "I live in Brussels", "Is there psychological support?", "thanks"],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env(**extra: str) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SANIC_HOST": "127.0.0.1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **extra}
+
+
+def peak_rss_mb(pid: int) -> Optional[float]:
+    """Peak resident memory of a process (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.monotonic() - started
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+@dataclass
+class LevelResult:
+    conversations: int
+    seconds: float
+    messages: int
+    errors: int
+    throughput: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+@dataclass
+class AssistantResult:
+    name: str
+    training_s: Optional[float]
+    startup_s: float
+    levels: list[LevelResult] = field(default_factory=list)
+    peak_rss_mb: dict[str, Optional[float]] = field(default_factory=dict)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def drive(url: str, conversations: int, seconds: float, messages_for) -> LevelResult:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    errors = 0
+    run_id = os.urandom(3).hex()
+
+    async def user(session: aiohttp.ClientSession, index: int, deadline: float) -> None:
+        nonlocal errors
+        script = messages_for(index)
+        turn = 0
+        while time.monotonic() < deadline:
+            text = script[turn % len(script)]
+            turn += 1
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": f"bench-{run_id}-{conversations}-{index}", "message": text}) as response:
+                    body = await response.json(content_type=None)
+                    if response.status != 200 or not body:
+                        errors += 1
+                        continue
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                errors += 1
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=conversations)) as session:
+        started = time.monotonic()
+        deadline = started + seconds
+        await asyncio.gather(*(user(session, i, deadline) for i in range(conversations)))
+        elapsed = time.monotonic() - started
+    return LevelResult(
+        conversations=conversations, seconds=round(elapsed, 1), messages=len(latencies), errors=errors,
+        throughput=round(len(latencies) / elapsed, 1), p50_ms=round(percentile(latencies, 0.5), 1),
+        p95_ms=round(percentile(latencies, 0.95), 1), p99_ms=round(percentile(latencies, 0.99), 1),
+    )
+
+
+def prepare_stock(train: bool) -> tuple[Path, Optional[float]]:
+    """The `rasa init` project (scaffolded from Rasa's own template) and its training time."""
+    import rasa.cli
+
+    project = WORK / "stock"
+    template = Path(rasa.cli.__file__).parent / "initial_project"
+    if not project.exists():
+        shutil.copytree(template, project)
+    model = project / "models" / "stock.tar.gz"
+    if not train and model.exists():
+        return model, None
+    started = time.monotonic()
+    subprocess.run([str(BIN / "rasa"), "train", "--fixed-model-name", "stock", "--out", "models"], cwd=project,
+                   env=env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return model, round(time.monotonic() - started, 1)
+
+
+def prepare_ours(train: bool) -> tuple[Path, Optional[float]]:
+    from bot.tools.model import MODEL_PATH, train as train_model
+
+    if not train and MODEL_PATH.exists():
+        return MODEL_PATH, None
+    started = time.monotonic()
+    if train_model() != 0:
+        raise RuntimeError("training this assistant failed")
+    return MODEL_PATH, round(time.monotonic() - started, 1)
+
+
+def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, levels: list[int], seconds: float,
+                  messages_for, credentials: Optional[Path], with_actions: bool) -> AssistantResult:  # type: ignore[no-untyped-def]
+    logs = WORK / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen] = {}
+    rasa_port = free_port()
+    extra = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "100000"}
+    try:
+        endpoints = None
+        if with_actions:
+            action_port = free_port()
+            processes["action server"] = subprocess.Popen(
+                [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                cwd=ROOT, env=env(**extra), stdout=(logs / f"{name}-actions.log").open("w"), stderr=subprocess.STDOUT)
+            wait_ready(f"http://127.0.0.1:{action_port}/health", processes["action server"])
+            endpoints = WORK / f"{name}-endpoints.yml"
+            db = WORK / f"{name}-{os.getpid()}.db"
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  timeout: 10\n'
+                f"tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: \"{db}\"\n")
+        command = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
+        if endpoints:
+            command += ["--endpoints", str(endpoints)]
+        if credentials:
+            command += ["--credentials", str(credentials)]
+        started = time.monotonic()
+        processes["rasa server"] = subprocess.Popen(command, cwd=cwd, env=env(**extra),
+                                                    stdout=(logs / f"{name}-rasa.log").open("w"), stderr=subprocess.STDOUT)
+        wait_ready(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes["rasa server"])
+        startup = round(time.monotonic() - started, 1)
+        result = AssistantResult(name=name, training_s=training, startup_s=startup)
+        url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+        asyncio.run(drive(url, 2, 2, messages_for))  # warm-up, not measured
+        for level in levels:
+            result.levels.append(asyncio.run(drive(url, level, seconds, messages_for)))
+        result.peak_rss_mb = {label: (round(v, 0) if (v := peak_rss_mb(p.pid)) else None) for label, p in processes.items()}
+        return result
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def table(stock: AssistantResult, ours: AssistantResult) -> str:
+    lines = [
+        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in (stock, ours):
+        for level in result.levels:
+            lines.append(f"| {result.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | {level.p99_ms} | {level.errors} |")
+    lines += ["", "| assistant | training s | start-up s | peak resident memory MB |", "| --- | ---: | ---: | --- |"]
+    for result in (stock, ours):
+        memory = ", ".join(f"{k} {v:.0f}" for k, v in result.peak_rss_mb.items() if v)
+        lines.append(f"| {result.name} | {result.training_s if result.training_s is not None else 'reused'} | {result.startup_s} | {memory} |")
+    lines += ["", "| ratio (this / stock) | conversations | throughput | p95 |", "| --- | ---: | ---: | ---: |"]
+    for mine, theirs in zip(ours.levels, stock.levels):
+        throughput = mine.throughput / theirs.throughput if theirs.throughput else float("nan")
+        p95 = mine.p95_ms / theirs.p95_ms if theirs.p95_ms else float("nan")
+        lines.append(f"| | {mine.conversations} | {throughput:.2f}x | {p95:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--skip-stock-training", action="store_true", help="reuse the stock model if present")
+    parser.add_argument("--skip-training", action="store_true", help="reuse this assistant's model if present")
+    args = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    stock_model, stock_training = prepare_stock(train=not args.skip_stock_training)
+    our_model, our_training = prepare_ours(train=not args.skip_training)
+    stock = run_assistant("stock rasa init", stock_model, stock_training, stock_model.parent.parent, args.levels,
+                          args.seconds, lambda i: STOCK_MESSAGES[i % 3:] + STOCK_MESSAGES[: i % 3], None, False)
+    languages = list(OUR_MESSAGES)
+    ours = run_assistant("this assistant", our_model, our_training, ROOT, args.levels, args.seconds,
+                         lambda i: OUR_MESSAGES[languages[i % 4]], ROOT / "credentials.yml", True)
+    report = table(stock, ours)
+    print(report)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+               "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+    (RESULTS / f"{stamp}.json").write_text(json.dumps({"date": stamp, "machine": machine, "seconds": args.seconds,
+                                                        "stock": asdict(stock), "ours": asdict(ours)}, indent=1))
+    (RESULTS / f"{stamp}.md").write_text(report + "\n")
+    errors = sum(level.errors for result in (stock, ours) for level in result.levels)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
