@@ -302,8 +302,8 @@ class Assistant:
         """Out of scope or not understood: say what the assistant can do and where to look."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
-        if place is not None and turn.pending_topic:
-            # The user answered the region question with a place the model did not classify.
+        if place is not None and (turn.pending_topic or _only_a_place(turn.text, place)):
+            # A place the model did not classify: an answer to the region question, or a move.
             return self.set_region(turn)
         return self._fallback(turn, outcome, lang)
 

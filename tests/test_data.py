@@ -13,7 +13,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("uk", "nl", "fr", "en")
-DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+#: Intents only channels send (a sticker, a location): never typed, so not trained.
+PAYLOAD_ONLY = {"share_media", "share_location"}
+DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]) - PAYLOAD_ONLY
 
 
 def _examples(files) -> dict[str, list[str]]:

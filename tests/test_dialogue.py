@@ -117,3 +117,8 @@ def test_a_question_with_a_place_is_still_a_question(assistant) -> None:
     turn = Turn(text="and where can my kids go to school in Ghent?", intent="ask_schooling", language="en", pending_topic="housing")
     out = assistant.answer_question(turn)
     assert "School and education in Flanders:" in _text(out)
+
+
+def test_a_place_alone_misread_as_out_of_scope_changes_the_region(assistant) -> None:
+    out = assistant.fallback(Turn(text="à Liège", intent="out_of_scope", language="fr", region="flanders"))
+    assert out.slots["region"] == "wallonia" and _text(out).startswith("C'est noté : Liège (Wallonie).")

@@ -29,7 +29,12 @@ SCRIPTS = {
     "fr": ["Bonjour", "Combien de temps dure la protection temporaire ?", "Je cherche un logement", "à Liège", "Et l'école ?", "merci beaucoup"],
     "en": ["Hi", "How long does temporary protection last?", "Where can I find work?", "I live in Brussels", "Is there psychological support?", "thanks"],
 }
-APOLOGY_STARTS = ("Вибачте, зараз", "Sorry, ik kan nu niet", "Désolé, je ne peux pas répondre", "Sorry, I cannot answer right now")
+APOLOGY_STARTS = (
+    "Вибачте, зараз я не можу відповісти.",
+    "Sorry, ik kan nu niet antwoorden.",
+    "Désolé, je ne peux pas répondre pour le moment.",
+    "Sorry, I cannot answer right now.",
+)
 
 
 @pytest.mark.timeout(int(SECONDS) + 300)

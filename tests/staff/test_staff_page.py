@@ -78,7 +78,7 @@ def test_sign_in_search_copy_and_sheets(staff_url) -> None:
         assert "600" in fact.locator(".text[lang=nl]").inner_text()
         assert "Bron:" in fact.locator(".source").inner_text()
         fact.locator(".text[lang=fr] .copy").click()
-        assert fact.locator(".text[lang=fr] .copy").inner_text() == "Gekopieerd"
+        fact.locator(".text[lang=fr] .copy", has_text="Gekopieerd").wait_for(timeout=5_000)
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied.startswith("La construction d'un troisième village d'urgence") and "février 2023" in copied
         assert float(page.locator("#results").get_attribute("data-took-ms")) < 1000
