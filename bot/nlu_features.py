@@ -49,6 +49,9 @@ def build_pipeline(config: Dict[Text, Any]) -> Any:
         ]
     )
     svm = LinearSVC(C=cfg["C"], random_state=cfg["random_state"])
-    return Pipeline([("features", features), ("svm", CalibratedClassifierCV(svm, cv=cfg["calibration_folds"], method="sigmoid"))])
+    # One SVM trained on all examples, calibrated on cross-validated predictions (ensemble=False):
+    # as accurate as an ensemble of one SVM per fold here, and a third of the work per message.
+    calibrated = CalibratedClassifierCV(svm, cv=cfg["calibration_folds"], method="sigmoid", ensemble=False)
+    return Pipeline([("features", features), ("svm", calibrated)])
 
 

@@ -1,6 +1,11 @@
-"""Two changes to how Rasa 3.6 calls the action server, installed when the Rasa server loads the
-project's channels:
+"""Changes to hot paths of Rasa 3.6, installed when the Rasa server loads the project's channels.
+Each was measured with a profiler under load (bench/RESULTS.md has the figures):
 
+- the action server's response is checked against Rasa's schema with a validator built once, not
+  with `jsonschema.validate`, which checks the schema itself again on every call: measured here, that
+  was half of the Rasa server's time per message;
+- an event's class is looked up by its type name from a table built once, instead of walking every
+  subclass of Event for each stored event read back from the tracker store;
 - one connection pool per endpoint, reused across calls (Rasa opens and closes a new HTTP session for
   every custom action, which costs a TCP connection per turn); a call that meets a pooled connection
   the action server has just closed is sent again once on a fresh one;
@@ -83,11 +88,61 @@ async def _request(
     return None
 
 
+def _validate_action_result(self: Any, result: Any) -> bool:
+    """Rasa's check of an action server response, with the validator built once."""
+    from jsonschema import ValidationError
+
+    try:
+        _response_validator(type(self)).validate(result)
+        return True
+    except ValidationError as error:
+        error.message += ". Failed to validate Action server response from API."
+        raise error
+
+
+_validators: dict = {}
+
+
+def _response_validator(action_class: Any) -> Any:
+    validator = _validators.get(action_class)
+    if validator is None:
+        from jsonschema.validators import validator_for
+
+        schema = action_class.action_response_format_spec()
+        validator = validator_for(schema)(schema)
+        _validators[action_class] = validator
+    return validator
+
+
+def _install_event_lookup() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    table: dict = {}
+
+    def resolve_by_type(type_name: Text, default: Any = None) -> Any:
+        if not table:
+            for cls in all_subclasses(Event):
+                table.setdefault(cls.type_name, cls)
+        found = table.get(type_name)
+        if found is not None:
+            return found
+        table.clear()  # a class defined since: rebuild once, then Rasa's own answer
+        return original(type_name, default)
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+
+
 def install() -> None:
-    """Patch EndpointConfig.request once per process."""
+    """Install the changes once per process."""
     global _installed
     if _installed:
         return
     _installed = True
+    from rasa.core.actions.action import RemoteAction
+
     EndpointConfig.request = _request  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    _install_event_lookup()
     logger.debug("rasa_patches.installed: shared action server sessions, configurable timeout")

