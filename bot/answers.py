@@ -149,7 +149,9 @@ def compose_answer(
     _ = translator(lang)
     facts = rank_facts(kb.facts_for(topic, region, province), lang, question, province)
     shown = facts[:MAX_FACTS]
-    where = _(WHERE[region]) if region else None
+    # The region in the heading only when the answer has facts of that region (not for EU-wide ones).
+    regional = region and (not shown or any(f.region == region for f in shown))
+    where = _(WHERE[region]) if regional else None
     title = _(TOPIC_TITLES[topic])
     header = _("{topic} {where}:").format(topic=title, where=where) if where else title + ":"
     sites = kb.websites_for(region, topic)

@@ -122,3 +122,8 @@ def test_a_question_with_a_place_is_still_a_question(assistant) -> None:
 def test_a_place_alone_misread_as_out_of_scope_changes_the_region(assistant) -> None:
     out = assistant.fallback(Turn(text="à Liège", intent="out_of_scope", language="fr", region="flanders"))
     assert out.slots["region"] == "wallonia" and _text(out).startswith("C'est noté : Liège (Wallonie).")
+
+
+def test_eu_wide_answers_do_not_claim_a_region(assistant) -> None:
+    out = assistant.answer_question(Turn(text="how long does protection last", intent="ask_protection_duration", language="en", region="wallonia"))
+    assert _text(out).startswith("How long temporary protection lasts:")
