@@ -164,9 +164,19 @@ def prepare_stock(train: bool) -> tuple[Path, Optional[float]]:
     return model, round(time.monotonic() - started, 1)
 
 
-def prepare_ours(train: bool) -> tuple[Path, Optional[float]]:
-    from bot.tools.model import MODEL_PATH, train as train_model
+def prepare_ours(train: bool, config: Optional[Path] = None) -> tuple[Path, Optional[float]]:
+    from bot.tools.model import MODEL_PATH, TRAIN_DATA, train as train_model
 
+    if config is not None:
+        # A variant of this assistant's config (for before/after figures), trained beside the real model.
+        model = WORK / "models" / f"{config.stem}.tar.gz"
+        if not train and model.exists():
+            return model, None
+        started = time.monotonic()
+        subprocess.run([str(BIN / "rasa"), "train", "--data", *TRAIN_DATA, "--config", str(config), "--domain", "domain.yml",
+                        "--out", str(model.parent), "--fixed-model-name", config.stem], cwd=ROOT, env=env(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return model, round(time.monotonic() - started, 1)
     if not train and MODEL_PATH.exists():
         return MODEL_PATH, None
     started = time.monotonic()
@@ -176,12 +186,13 @@ def prepare_ours(train: bool) -> tuple[Path, Optional[float]]:
 
 
 def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, levels: list[int], seconds: float,
-                  messages_for, credentials: Optional[Path], with_actions: bool) -> AssistantResult:  # type: ignore[no-untyped-def]
+                  messages_for, credentials: Optional[Path], with_actions: bool,
+                  variant_env: Optional[dict] = None, lock_store: Optional[str] = None) -> AssistantResult:  # type: ignore[no-untyped-def]
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen] = {}
     rasa_port = free_port()
-    extra = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "100000"}
+    extra = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "100000", **(variant_env or {})}
     try:
         endpoints = None
         if with_actions:
@@ -194,7 +205,8 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
             db = WORK / f"{name}-{os.getpid()}.db"
             endpoints.write_text(
                 f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  timeout: 10\n'
-                f"tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: \"{db}\"\n")
+                f"tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: \"{db}\"\n"
+                + (f"lock_store:\n  type: bot.stores.AtomicRedisLockStore\n  url: {lock_store}\n  port: 6379\n  db: 4\n" if lock_store else ""))
         command = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
         if endpoints:
             command += ["--endpoints", str(endpoints)]
@@ -242,32 +254,54 @@ def table(stock: AssistantResult, ours: AssistantResult) -> str:
     return "\n".join(lines)
 
 
+def table_single(ours: AssistantResult) -> str:
+    lines = ["| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | training s | start-up s | peak MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    memory = ", ".join(f"{k} {v:.0f}" for k, v in ours.peak_rss_mb.items() if v)
+    for level in ours.levels:
+        lines.append(f"| {ours.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
+                     f"{level.p99_ms} | {level.errors} | {ours.training_s} | {ours.startup_s} | {memory} |")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--skip-stock-training", action="store_true", help="reuse the stock model if present")
     parser.add_argument("--skip-training", action="store_true", help="reuse this assistant's model if present")
+    parser.add_argument("--no-stock", action="store_true", help="measure only this assistant (variants)")
+    parser.add_argument("--config", type=Path, help="a variant config for this assistant (trained beside it)")
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for this assistant's processes")
+    parser.add_argument("--redis-lock-store", metavar="HOST", help="use the Redis lock store (needed for SANIC_WORKERS>1)")
+    parser.add_argument("--label", default="this assistant")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
 
-    stock_model, stock_training = prepare_stock(train=not args.skip_stock_training)
-    our_model, our_training = prepare_ours(train=not args.skip_training)
-    stock = run_assistant("stock rasa init", stock_model, stock_training, stock_model.parent.parent, args.levels,
-                          args.seconds, lambda i: STOCK_MESSAGES[i % 3:] + STOCK_MESSAGES[: i % 3], None, False)
+    variant_env = dict(item.split("=", 1) for item in args.env)
+    stock = None
+    if not args.no_stock:
+        stock_model, stock_training = prepare_stock(train=not args.skip_stock_training)
+        stock = run_assistant("stock rasa init", stock_model, stock_training, stock_model.parent.parent, args.levels,
+                              args.seconds, lambda i: STOCK_MESSAGES[i % 3:] + STOCK_MESSAGES[: i % 3], None, False)
+    our_model, our_training = prepare_ours(train=not args.skip_training, config=args.config)
     languages = list(OUR_MESSAGES)
-    ours = run_assistant("this assistant", our_model, our_training, ROOT, args.levels, args.seconds,
-                         lambda i: OUR_MESSAGES[languages[i % 4]], ROOT / "credentials.yml", True)
-    report = table(stock, ours)
+    ours = run_assistant(args.label, our_model, our_training, ROOT, args.levels, args.seconds,
+                         lambda i: OUR_MESSAGES[languages[i % 4]], ROOT / "credentials.yml", True,
+                         variant_env=variant_env, lock_store=args.redis_lock_store)
+    report = table(stock, ours) if stock else table_single(ours)
     print(report)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"date": stamp, "machine": machine, "seconds": args.seconds,
-                                                        "stock": asdict(stock), "ours": asdict(ours)}, indent=1))
+                                                        "stock": asdict(stock) if stock else None, "ours": asdict(ours),
+                                                        "variant": {"config": str(args.config) if args.config else None,
+                                                                    "env": variant_env, "redis_lock_store": args.redis_lock_store}},
+                                                       indent=1))
     (RESULTS / f"{stamp}.md").write_text(report + "\n")
-    errors = sum(level.errors for result in (stock, ours) for level in result.levels)
+    errors = sum(level.errors for result in (stock, ours) if result for level in result.levels)
     return 1 if errors else 0
 
 
