@@ -6,7 +6,8 @@
 Both assistants are trained (or their models reused with --skip-*-training), started with the REST
 channel on loopback, and driven with the same closed-loop load: N conversations, each sending its
 next message as soon as the previous one is answered. The stock assistant gets its own example
-messages; this one a mix of questions in Ukrainian, Dutch, French and English. Printed as one table
+messages; this one a mix of questions in Ukrainian, Dutch, French and English. Each virtual user
+starts a new conversation after each pass through its script. Printed as one table
 (p50/p95/p99 latency, throughput, errors, peak resident memory of every process, model load time,
 training time, and the ratio of this assistant to the stock one); saved to bench/results/.
 """
@@ -88,6 +89,7 @@ class LevelResult:
     seconds: float
     messages: int
     errors: int
+    empty_replies: int
     throughput: float
     p50_ms: float
     p95_ms: float
@@ -113,22 +115,28 @@ def percentile(values: list[float], q: float) -> float:
 async def drive(url: str, conversations: int, seconds: float, messages_for) -> LevelResult:  # type: ignore[no-untyped-def]
     latencies: list[float] = []
     errors = 0
+    empty = 0
     run_id = os.urandom(3).hex()
 
     async def user(session: aiohttp.ClientSession, index: int, deadline: float) -> None:
-        nonlocal errors
+        nonlocal errors, empty
         script = messages_for(index)
         turn = 0
         while time.monotonic() < deadline:
             text = script[turn % len(script)]
+            # A conversation is one pass through the script; then the virtual user starts a new one
+            # (real conversations are short: a few questions, not hundreds of turns).
+            sender = f"bench-{run_id}-{conversations}-{index}-{turn // len(script)}"
             turn += 1
             started = time.perf_counter()
             try:
-                async with session.post(url, json={"sender": f"bench-{run_id}-{conversations}-{index}", "message": text}) as response:
+                async with session.post(url, json={"sender": sender, "message": text}) as response:
                     body = await response.json(content_type=None)
-                    if response.status != 200 or not body:
+                    if response.status != 200:
                         errors += 1
                         continue
+                    if not body:
+                        empty += 1  # answered with no message (the stock bot does this for some turns)
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                 errors += 1
                 continue
@@ -141,7 +149,7 @@ async def drive(url: str, conversations: int, seconds: float, messages_for) -> L
         await asyncio.gather(*(user(session, i, deadline) for i in range(conversations)))
         elapsed = time.monotonic() - started
     return LevelResult(
-        conversations=conversations, seconds=round(elapsed, 1), messages=len(latencies), errors=errors,
+        conversations=conversations, seconds=round(elapsed, 1), messages=len(latencies), errors=errors, empty_replies=empty,
         throughput=round(len(latencies) / elapsed, 1), p50_ms=round(percentile(latencies, 0.5), 1),
         p95_ms=round(percentile(latencies, 0.95), 1), p99_ms=round(percentile(latencies, 0.99), 1),
     )
@@ -159,7 +167,7 @@ def prepare_stock(train: bool) -> tuple[Path, Optional[float]]:
     if not train and model.exists():
         return model, None
     started = time.monotonic()
-    subprocess.run([str(BIN / "rasa"), "train", "--fixed-model-name", "stock", "--out", "models"], cwd=project,
+    subprocess.run([str(BIN / "rasa"), "train", "--fixed-model-name", "stock", "--out", "models", "--force"], cwd=project,
                    env=env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return model, round(time.monotonic() - started, 1)
 
@@ -236,12 +244,13 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
 
 def table(stock: AssistantResult, ours: AssistantResult) -> str:
     lines = [
-        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | empty replies |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in (stock, ours):
         for level in result.levels:
-            lines.append(f"| {result.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | {level.p99_ms} | {level.errors} |")
+            lines.append(f"| {result.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
+                         f"{level.p99_ms} | {level.errors} | {level.empty_replies} |")
     lines += ["", "| assistant | training s | start-up s | peak resident memory MB |", "| --- | ---: | ---: | --- |"]
     for result in (stock, ours):
         memory = ", ".join(f"{k} {v:.0f}" for k, v in result.peak_rss_mb.items() if v)
