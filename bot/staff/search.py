@@ -167,8 +167,10 @@ class FactIndex:
         best = max((score for _, score in lexical), default=0.0) or 1.0
         hits = []
         for fact, score in lexical:
-            # Words matched (relative to the best match) and the query's topic as people ask it.
-            combined = score / best + 2.0 * topics.get(fact.topic, 0.0)
+            # Words matched (relative to the best match) and the query's topic as people ask it, with
+            # equal weight: a heavier prior let the topic outrank a rare exact word ("Statbel"), a
+            # lighter one lost the figures for "how many Ukrainians" (tests/staff/test_search.py).
+            combined = score / best + 1.0 * topics.get(fact.topic, 0.0)
             if wanted and combined < 0.15:
                 continue
             if not fact.current:

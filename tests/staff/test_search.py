@@ -44,6 +44,8 @@ QUERIES = [
     ("registratiecentrum", "registration.centre.current"),
     ("centre d'enregistrement Victor Horta", "registration.centre.current"),
     ("Statbel statistics", "tp.statistics.statbel"),
+    ("статистика Statbel", "tp.statistics.statbel"),
+    ("statistiques Statbel", "tp.statistics.statbel"),
     ("refusals certificates", "tp.certificates.refusals"),
     ("відмови у видачі посвідчень", "tp.certificates.refusals"),
     ("TBC screening vaccinatie", "health.flanders.preventive_care"),
