@@ -1,6 +1,6 @@
 # The few commands that matter. `make help` lists them.
 .DEFAULT_GOAL := help
-.PHONY: help run test chat setup build train evaluate catalogs validate bench staff
+.PHONY: help run test chat setup build train evaluate catalogs validate bench bench-variants staff
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ validate:  ## validate the knowledge file
 
 bench:  ## benchmark against a stock `rasa init` assistant (about 10 minutes)
 	scripts/build.sh && PYTHONPATH=. .venv/bin/python -m bench.run
+
+bench-variants:  ## before/after figures: one change undone at a time (about 25 minutes)
+	scripts/build.sh && PYTHONPATH=. bench/variants.sh
 
 staff:  ## the staff tools in the terminal: make staff ARGS='search nooddorp Gent'
 	PYTHONPATH=. .venv/bin/python -m bot.staff $(ARGS)

@@ -59,15 +59,27 @@ def env(**extra: str) -> dict:
             "SANIC_HOST": "127.0.0.1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **extra}
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
 def peak_rss_mb(pid: int) -> Optional[float]:
-    """Peak resident memory of a process (VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    """Peak resident memory (VmHWM) of a process and its child processes (Sanic workers), in MB."""
+    total = 0.0
+    for process in [pid, *(child for child in _children(pid))]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total or None
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> float:
@@ -195,7 +207,8 @@ def prepare_ours(train: bool, config: Optional[Path] = None) -> tuple[Path, Opti
 
 def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, levels: list[int], seconds: float,
                   messages_for, credentials: Optional[Path], with_actions: bool,
-                  variant_env: Optional[dict] = None, lock_store: Optional[str] = None) -> AssistantResult:  # type: ignore[no-untyped-def]
+                  variant_env: Optional[dict] = None, lock_store: Optional[str] = None,
+                  tracker_store: str = "bot.stores.RedactingSQLTrackerStore") -> AssistantResult:  # type: ignore[no-untyped-def]
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen] = {}
@@ -213,7 +226,7 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
             db = WORK / f"{name}-{os.getpid()}.db"
             endpoints.write_text(
                 f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  timeout: 10\n'
-                f"tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: \"{db}\"\n"
+                f"tracker_store:\n  type: {tracker_store}\n  dialect: sqlite\n  db: \"{db}\"\n"
                 + (f"lock_store:\n  type: bot.stores.AtomicRedisLockStore\n  url: {lock_store}\n  port: 6379\n  db: 4\n" if lock_store else ""))
         command = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
         if endpoints:
@@ -283,6 +296,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--config", type=Path, help="a variant config for this assistant (trained beside it)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for this assistant's processes")
     parser.add_argument("--redis-lock-store", metavar="HOST", help="use the Redis lock store (needed for SANIC_WORKERS>1)")
+    parser.add_argument("--tracker-store", default="bot.stores.RedactingSQLTrackerStore",
+                        help="tracker store class on SQLite (SQL: Rasa's own, for before/after figures)")
     parser.add_argument("--label", default="this assistant")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -298,7 +313,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     languages = list(OUR_MESSAGES)
     ours = run_assistant(args.label, our_model, our_training, ROOT, args.levels, args.seconds,
                          lambda i: OUR_MESSAGES[languages[i % 4]], ROOT / "credentials.yml", True,
-                         variant_env=variant_env, lock_store=args.redis_lock_store)
+                         variant_env=variant_env, lock_store=args.redis_lock_store,
+                         tracker_store=args.tracker_store)
     report = table(stock, ours) if stock else table_single(ours)
     print(report)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
@@ -307,7 +323,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"date": stamp, "machine": machine, "seconds": args.seconds,
                                                         "stock": asdict(stock) if stock else None, "ours": asdict(ours),
                                                         "variant": {"config": str(args.config) if args.config else None,
-                                                                    "env": variant_env, "redis_lock_store": args.redis_lock_store}},
+                                                                    "env": variant_env, "redis_lock_store": args.redis_lock_store,
+                                                                    "tracker_store": args.tracker_store}},
                                                        indent=1))
     (RESULTS / f"{stamp}.md").write_text(report + "\n")
     errors = sum(level.errors for result in (stock, ours) if result for level in result.levels)

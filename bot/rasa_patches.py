@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any, Optional, Text
 
 import aiohttp
@@ -134,7 +135,12 @@ def _install_event_lookup() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
 
 
-def install() -> None:
+#: The changes by name, so the benchmark can measure Rasa without one of them
+#: (BOT_RASA_PATCHES_SKIP=session,validator,events); production installs all.
+PATCHES = ("session", "validator", "events")
+
+
+def install(skip: Optional[set] = None) -> None:
     """Install the changes once per process."""
     global _installed
     if _installed:
@@ -142,7 +148,13 @@ def install() -> None:
     _installed = True
     from rasa.core.actions.action import RemoteAction
 
-    EndpointConfig.request = _request  # type: ignore[method-assign]
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    _install_event_lookup()
-    logger.debug("rasa_patches.installed: shared action server sessions, configurable timeout")
+    if skip is None:
+        skip = {name.strip() for name in os.environ.get("BOT_RASA_PATCHES_SKIP", "").split(",") if name.strip()}
+    if "session" not in skip:
+        EndpointConfig.request = _request  # type: ignore[method-assign]
+    if "validator" not in skip:
+        RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    if "events" not in skip:
+        _install_event_lookup()
+    installed = [name for name in PATCHES if name not in skip]
+    logger.debug(f"rasa_patches.installed: {', '.join(installed)}")
