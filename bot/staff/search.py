@@ -2,8 +2,8 @@
 
 Each fact is indexed with its text in all four languages, its topic and region names, its source
 section and its values, so a query in Ukrainian finds the same facts as one in Dutch. Words are
-reduced to rough stems (case and Latin accents folded, Cyrillic case endings and common Dutch,
-French and English endings removed) and ranked with BM25.
+reduced to rough stems (case and Latin accents folded, Cyrillic verb prefixes and case endings and
+common Dutch, French and English endings removed) and ranked with BM25.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _CYRILLIC_ENDINGS = sorted(
     key=len,
     reverse=True,
 )
+_CYRILLIC_PREFIXES = ("пере", "від", "за", "по", "ви", "з")
 _LATIN_ENDINGS = sorted("ingen ing ions ion ées ée es en er s e".split(), key=len, reverse=True)
 #: Words too common to help a search.
 _STOP = frozenset(
@@ -44,11 +45,17 @@ def stem(word: str) -> str:
     """A rough stem shared by a word's inflected forms."""
     word = word.casefold().replace("ё", "е").replace("ґ", "г")
     if _CYRILLIC.search(word):
+        # Verbs take prefixes the nouns of the facts do not ("зареєструватися", "реєстрація"):
+        # a long word loses one, then its ending, and six letters are kept.
+        for prefix in _CYRILLIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 6:
+                word = word[len(prefix):]
+                break
         for ending in _CYRILLIC_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= 3:
                 word = word[: -len(ending)]
                 break
-        return word[:8]
+        return word[:6]
     word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     for ending in _LATIN_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 4:

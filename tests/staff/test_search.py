@@ -48,6 +48,7 @@ QUERIES = [
     ("statistiques Statbel", "tp.statistics.statbel"),
     ("refusals certificates", "tp.certificates.refusals"),
     ("відмови у видачі посвідчень", "tp.certificates.refusals"),
+    ("де зареєструватися", "registration.centre.current"),
     ("TBC screening vaccinatie", "health.flanders.preventive_care"),
     ("burn patients military hospital", "health.belgium.burn_patients"),
 ]
@@ -80,6 +81,7 @@ def test_replaced_facts_come_after_current_ones(index) -> None:
 
 def test_stems_join_inflected_forms() -> None:
     assert stem("Антверпені") == stem("Антверпен")
+    assert stem("зареєструватися") == stem("реєстрація")
     assert stem("logements") == stem("logement")
     assert stem("École") == stem("ecole")
 
