@@ -59,9 +59,11 @@ SLOTS = ("language", "channel_language", "region", "province", "pending_topic")
 
 
 _FILLER = frozenset(
-    "i we live living am are is in at to from the my our now near ik wij we woon wonen in te bij nu "
-    "je j'habite habite nous habitons vis vivons à a au en de dans près maintenant я ми живу живемо "
-    "живемо зараз тепер у в біля під з мы живу живём живем сейчас".split()
+    "i we live living am are is in at to from the my our now near "
+    "ik wij woon wonen te bij nu "
+    "je j'habite habite nous habitons vis vivons à a au en de dans près maintenant "
+    "я ми живу живемо зараз тепер у в біля під з "
+    "мы живём живем сейчас".split()
 )
 
 

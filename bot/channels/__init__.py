@@ -4,10 +4,7 @@ Importing this package (Rasa does, to load the channels of credentials.yml) inst
 redaction and the action-server connection changes in the Rasa server process.
 """
 
-import os
-
 from bot import logs, rasa_patches
 
 logs.install()
-if os.environ.get("BOT_RASA_PATCHES", "1") != "0":  # 0 only to measure Rasa without them (bench/)
-    rasa_patches.install()
+rasa_patches.install()

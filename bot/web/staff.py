@@ -255,7 +255,9 @@ def create_app(
         try:
             form = await request.post()
         except Exception:  # noqa: BLE001 - a malformed form is the client's error
-            return web.json_response({"error": "expected a form with a token"}, status=400)
+            response = await login_form(request, text["bad_token"])
+            response.set_status(400)
+            return response
         if not auth.check_token(str(form.get("token", "")).strip()):
             return await login_form(request, text["bad_token"])
         response = web.HTTPSeeOther("/")

@@ -7,7 +7,6 @@ does (with the secret token header).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -17,6 +16,8 @@ import urllib.request
 from typing import Any, Dict, List, Optional
 
 from aiohttp import web
+
+from tests.e2e.background_app import BackgroundApp
 
 TOKEN = "123456789:TEST-token_for-the-stand-in"
 SECRET = "test-secret-Token_1"
@@ -30,8 +31,7 @@ class TelegramStandIn:
         self.calls: List[Dict[str, Any]] = []
         self._message_ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: Optional[web.AppRunner] = None
+        self._server: Optional[BackgroundApp] = None
         self.port = 0
         self._updates = itertools.count(1)
 
@@ -58,31 +58,15 @@ class TelegramStandIn:
         return web.json_response({"ok": True, "result": result})
 
     def start(self) -> "TelegramStandIn":
-        ready = threading.Event()
-
-        async def serve() -> None:
-            app = web.Application()
-            app.router.add_post("/bot{token}/{method}", self._handle)
-            self._runner = web.AppRunner(app)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            await site.start()
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        threading.Thread(target=run, daemon=True).start()
-        ready.wait(10)
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._server = BackgroundApp(app).start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._server is not None:
+            self._server.stop()
 
     @property
     def base_url(self) -> str:

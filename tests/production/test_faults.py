@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from tests.e2e.background_app import BackgroundApp
 from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -34,41 +34,16 @@ def start_actions(port: int, log: Path, **extra: str) -> subprocess.Popen:
     return process
 
 
-class SlowActionServer:
-    """An action server that answers after `delay` seconds."""
+def slow_action_server(port: int, delay: float) -> BackgroundApp:
+    """An action server on `port` that answers after `delay` seconds."""
 
-    def __init__(self, port: int, delay: float) -> None:
-        self.port, self.delay = port, delay
-        self.loop = asyncio.new_event_loop()
-        self.runner: web.AppRunner | None = None
+    async def webhook(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        return web.json_response({"events": [], "responses": [{"text": "too late"}]})
 
-    def start(self) -> "SlowActionServer":
-        ready = threading.Event()
-
-        async def webhook(request: web.Request) -> web.Response:
-            await asyncio.sleep(self.delay)
-            return web.json_response({"events": [], "responses": [{"text": "too late"}]})
-
-        async def serve() -> None:
-            app = web.Application()
-            app.router.add_post("/webhook", webhook)
-            self.runner = web.AppRunner(app)
-            await self.runner.setup()
-            await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-            ready.set()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(serve())
-            self.loop.run_forever()
-
-        threading.Thread(target=run, daemon=True).start()
-        ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)  # type: ignore[union-attr]
-        self.loop.call_soon_threadsafe(self.loop.stop)
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    return BackgroundApp(app, port)
 
 
 def texts(messages: list[dict]) -> str:
@@ -99,7 +74,7 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         actions.wait(timeout=20)
 
         # A slow action server (longer than the 2-second timeout): an apology, not a wait.
-        slow = SlowActionServer(port, delay=8).start()
+        slow = slow_action_server(port, delay=8).start()
         try:
             reply = texts(servers.say("fault-3", "Combien de temps dure la protection temporaire ?"))
             assert reply.startswith(APOLOGY["fr"])
