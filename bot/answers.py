@@ -11,48 +11,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
-from bot.i18n import N_, translator
+from bot.i18n import translator
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Fact, Website
 from bot.knowledge.render import format_as_of, render_text
-from bot.payloads import REGION_CHOICES, region_payload
+from bot.payloads import region_payload
+from bot.taxonomy import LIVING_REGIONS, REGION_NAMES, TOPIC_TITLES, WHERE
 
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 #: How many facts one chat answer shows at most (the first in the file's order of importance).
 MAX_FACTS = 5
-
-TOPIC_TITLES = {
-    "protection_duration": N_("How long temporary protection lasts"),
-    "temporary_protection": N_("Temporary protection"),
-    "registration": N_("Registration and arrival"),
-    "housing": N_("Housing"),
-    "work": N_("Work"),
-    "schooling": N_("School and education"),
-    "language_courses": N_("Language courses"),
-    "health": N_("Health care"),
-    "psychological_support": N_("Psychological support"),
-    "official_info": N_("Official information"),
-    "statistics": N_("Figures"),
-    "community_support": N_("Community and integration"),
-    "coordination": N_("Coordination of the reception"),
-}
-
-#: "in <region>", as each language says it ("у Фландрії", "en Flandre", "à Bruxelles").
-WHERE = {
-    "eu": N_("in the European Union"),
-    "belgium": N_("in Belgium"),
-    "flanders": N_("in Flanders"),
-    "wallonia": N_("in Wallonia"),
-    "brussels": N_("in the Brussels-Capital Region"),
-}
-
-REGION_NAMES = {
-    "flanders": N_("Flanders"),
-    "wallonia": N_("Wallonia"),
-    "brussels": N_("Brussels"),
-}
-
 
 @dataclass(frozen=True)
 class Button:
@@ -73,7 +42,7 @@ class Reply:
 def region_buttons(lang: str) -> tuple[Button, ...]:
     """The three regions as buttons."""
     _ = translator(lang)
-    return tuple(Button(_(REGION_NAMES[r]), region_payload(r)) for r in REGION_CHOICES)
+    return tuple(Button(_(REGION_NAMES[r]), region_payload(r)) for r in LIVING_REGIONS)
 
 
 def _bullet(fact: Fact, lang: str) -> str:

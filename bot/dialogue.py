@@ -14,9 +14,6 @@ from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 from bot.answers import (
-    REGION_NAMES,
-    TOPIC_TITLES,
-    WHERE,
     Button,
     Reply,
     ask_region,
@@ -27,27 +24,12 @@ from bot.i18n import translator
 from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
 from bot.languages import ENDONYMS, LANGUAGES, normalize_language
-from bot.payloads import TOPIC_INTENTS, language_payload, payload
+from bot.payloads import language_payload, payload
+from bot.taxonomy import INTENT_TOPICS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
 from bot.regions import Gazetteer, Place, default_gazetteer
 from bot.text import clean_user_text, has_words
 
 logger = logging.getLogger(__name__)
-
-#: Question intents and the knowledge topic each one asks about.
-INTENT_TOPICS: Mapping[str, str] = {
-    "ask_protection_duration": "protection_duration",
-    "ask_protection_rights": "temporary_protection",
-    "ask_registration": "registration",
-    "ask_housing": "housing",
-    "ask_work": "work",
-    "ask_schooling": "schooling",
-    "ask_language_courses": "language_courses",
-    "ask_health": "health",
-    "ask_psychological_support": "psychological_support",
-    "ask_official_info": "official_info",
-    "ask_statistics": "statistics",
-    "ask_community_support": "community_support",
-}
 
 #: Topics whose answer differs by region: asked for when the region is not known yet.
 REGION_DEPENDENT = frozenset(
@@ -94,6 +76,15 @@ class Turn:
         return self.text.lstrip().startswith("/")
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a real answer showed: its facts, its topic and the question (personal data removed)."""
+
+    fact_ids: tuple[str, ...]
+    topic: str
+    question: str = ""
+
+
 @dataclass
 class Outcome:
     """Replies to send and slots to set."""
@@ -102,6 +93,8 @@ class Outcome:
     slots: dict[str, Any] = field(default_factory=dict)
     #: Forget every slot before setting `slots` (a restart keeps only the language).
     reset_slots: bool = False
+    #: Set for a real answer from the knowledge (not a greeting, a fallback or a question back).
+    shown: Optional[Shown] = None
 
 
 class Assistant:
@@ -353,4 +346,4 @@ def default_assistant() -> Assistant:
     return Assistant(KnowledgeProvider(), default_gazetteer())
 
 
-__all__ = ["Assistant", "Outcome", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant", "warm_up"]
+__all__ = ["Assistant", "Outcome", "Shown", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant", "warm_up"]

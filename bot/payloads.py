@@ -12,26 +12,10 @@ import re
 from typing import Optional
 
 from bot.languages import LANGUAGES, normalize_language
+from bot.taxonomy import LIVING_REGIONS, TOPIC_INTENTS
 
-#: Regions a user can pick with a button.
-REGION_CHOICES: tuple[str, ...] = ("flanders", "wallonia", "brussels")
-
-#: Question intents offered as buttons in the help menu.
-TOPIC_INTENTS: tuple[str, ...] = (
-    "ask_protection_duration",
-    "ask_protection_rights",
-    "ask_registration",
-    "ask_housing",
-    "ask_work",
-    "ask_schooling",
-    "ask_language_courses",
-    "ask_health",
-    "ask_psychological_support",
-    "ask_official_info",
-    "ask_statistics",
-    "ask_community_support",
-)
-
+#: Regions a user can pick with a button (kept for existing imports).
+REGION_CHOICES = LIVING_REGIONS
 
 def payload(intent: str, **entities: str) -> str:
     """A button payload in Rasa's `/intent{...}` form, always written the same way."""

@@ -21,7 +21,10 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from bot.knowledge.model import (
+    FACT_KINDS,
     PROVINCES,
+    REGIONS,
+    TOPICS,
     AsOf,
     Fact,
     Problem,
@@ -59,9 +62,20 @@ _StringDateLoader.yaml_implicit_resolvers = {
 }
 
 
+def schema() -> dict:
+    """The knowledge file's JSON schema, its enums filled from bot.taxonomy."""
+    loaded = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    defs = loaded["$defs"]
+    defs["region"] = {"enum": list(REGIONS)}
+    defs["topic"] = {"enum": list(TOPICS)}
+    defs["fact"]["properties"]["kind"] = {"enum": list(FACT_KINDS)}
+    defs["fact"]["properties"]["province"] = {"enum": list(PROVINCES)}
+    return loaded
+
+
 @lru_cache(maxsize=1)
 def _schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return Draft202012Validator(schema())
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class KnowledgeBase:
         found = [
             f
             for f in self.facts
-            if f.topic == topic
+            if topic in f.topics
             and f.region in wanted
             and (include_superseded or f.current)
             and (f.province is None or f.province == province)
@@ -186,12 +200,21 @@ def _load(path: Path) -> tuple[Optional[KnowledgeBase], list[Problem]]:
                     Problem(name, sid, "sources", f"source id also defined in {source_files[sid]}")
                 )
                 continue
+            dates: dict[str, Optional[dt.date]] = {}
+            for key in ("date", "accessed"):
+                try:
+                    dates[key] = _parse_day(raw[key]) if raw.get(key) else None
+                except ValueError as exc:
+                    problems.append(Problem(name, sid, key, str(exc)))
+                    dates[key] = None
             sources[sid] = Source(
                 id=sid,
                 title=raw["title"],
                 publisher=raw["publisher"],
                 url=raw.get("url"),
                 sections=raw.get("sections") or {},
+                date=dates["date"],
+                accessed=dates["accessed"],
             )
             source_files[sid] = name
 
@@ -374,6 +397,31 @@ def _build_fact(
         except ValueError as exc:
             problem(f"values.{name}", str(exc))
 
+    kind = raw.get("kind") or (
+        "statistic" if any(v.kind in ("number", "percent") for v in values.values()) else "context"
+    )
+    last_verified: Optional[dt.date] = None
+    if raw.get("last_verified"):
+        try:
+            last_verified = _parse_day(str(raw["last_verified"]))
+            if last_verified > dt.date.today():
+                problem("last_verified", f"date {raw['last_verified']} is in the future")
+        except ValueError as exc:
+            problem("last_verified", str(exc))
+    if kind == "guidance":
+        if last_verified is None:
+            problem("last_verified", "missing: a guidance fact says when it was last checked")
+        source = sources.get(ref.doc)
+        if source is not None:
+            if not source.url:
+                problem("source.doc", f"guidance needs a source with a url; '{ref.doc}' has none")
+            if source.dated is None:
+                problem("source.doc", f"source '{ref.doc}' has neither a date nor an accessed date")
+    keywords = {
+        lang: tuple(str(w).strip() for w in words if str(w).strip())
+        for lang, words in (raw.get("keywords") or {}).items()
+    }
+
     texts: Mapping[str, str] = raw["text"]
     for lang in LANGUAGES:
         text = texts[lang]
@@ -421,6 +469,11 @@ def _build_fact(
             text=dict(texts),
             superseded_by=raw.get("superseded_by"),
             file=file,
+            kind=kind,
+            keywords=keywords,
+            last_verified=last_verified,
+            municipality=raw.get("municipality"),
+            also_topics=tuple(t for t in raw.get("also_topics") or () if t != raw["topic"]),
         ),
         [],
     )

@@ -10,39 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Union
 
-#: Where a fact applies. "eu" is for facts about the European Union as a whole.
-REGIONS: tuple[str, ...] = ("eu", "belgium", "flanders", "wallonia", "brussels")
-
-#: Provinces, each in its region.
-PROVINCES: Mapping[str, str] = {
-    "antwerp": "flanders",
-    "limburg": "flanders",
-    "east_flanders": "flanders",
-    "west_flanders": "flanders",
-    "flemish_brabant": "flanders",
-    "walloon_brabant": "wallonia",
-    "hainaut": "wallonia",
-    "liege": "wallonia",
-    "luxembourg": "wallonia",
-    "namur": "wallonia",
-}
-
-#: What a fact is about. Each question intent of the assistant maps to one topic.
-TOPICS: tuple[str, ...] = (
-    "protection_duration",
-    "temporary_protection",
-    "registration",
-    "housing",
-    "work",
-    "schooling",
-    "language_courses",
-    "health",
-    "psychological_support",
-    "official_info",
-    "statistics",
-    "community_support",
-    "coordination",
-)
+from bot.taxonomy import FACT_KINDS, PROVINCES, REGIONS, TOPICS  # noqa: E402  (re-exported)
 
 #: The kinds of language-neutral value a fact can carry.
 VALUE_KINDS: tuple[str, ...] = ("number", "percent", "date", "month", "text", "url")
@@ -80,6 +48,15 @@ class Source:
     publisher: Mapping[str, str]
     url: Optional[str] = None
     sections: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The date the document or page gives for itself, if any.
+    date: Optional[dt.date] = None
+    #: The date the page was read, for a page that gives no date of its own.
+    accessed: Optional[dt.date] = None
+
+    @property
+    def dated(self) -> Optional[dt.date]:
+        """The page's own date, else the date it was read."""
+        return self.date or self.accessed
 
 
 @dataclass(frozen=True)
@@ -104,11 +81,33 @@ class Fact:
     province: Optional[str] = None
     superseded_by: Optional[str] = None
     file: str = ""
+    #: "statistic" (a figure), "context" (what happened, who did what) or "guidance" (what a person
+    #: can do). Facts without a kind in the file are statistics when they carry a number or a
+    #: percentage, context otherwise.
+    kind: str = "context"
+    #: Words people use for this fact that its text does not, per language (for retrieval only).
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The last day someone checked the fact against its source.
+    last_verified: Optional[dt.date] = None
+    #: A municipality (an id of data/places/belgium.yml) for facts that apply only there.
+    municipality: Optional[str] = None
+    #: Other topics the fact also answers (a person looks for it there too).
+    also_topics: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The fact's topic and the other topics it answers."""
+        return (self.topic, *self.also_topics)
 
     @property
     def is_statistic(self) -> bool:
-        """A fact that gives a number or a percentage."""
-        return any(v.kind in ("number", "percent") for v in self.values.values())
+        """A fact that gives a figure."""
+        return self.kind == "statistic"
+
+    @property
+    def is_guidance(self) -> bool:
+        """A fact that says what a person can do."""
+        return self.kind == "guidance"
 
     @property
     def current(self) -> bool:

@@ -85,7 +85,7 @@ class TopicPrior:
 
     def __init__(self, examples: dict[str, list[str]]) -> None:
         from bot.nlu_features import build_pipeline, normalize
-        from bot.dialogue import INTENT_TOPICS
+        from bot.taxonomy import INTENT_TOPICS
 
         texts, labels = [], []
         for intent, lines in examples.items():
@@ -119,7 +119,7 @@ class FactIndex:
     def __init__(
         self, kb: KnowledgeBase, prior: Optional[TopicPrior] = None, k1: float = 1.2, b: float = 0.75
     ) -> None:
-        from bot.answers import TOPIC_TITLES, WHERE
+        from bot.taxonomy import TOPIC_TITLES, WHERE
 
         self.kb = kb
         self.prior = prior

@@ -15,14 +15,14 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
-from bot.answers import TOPIC_TITLES, WHERE, source_lines, website_lines
+from bot.answers import source_lines, website_lines
+from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Fact
 from bot.knowledge.render import format_as_of, format_day, render_text
 from bot.languages import LANGUAGES
 
-SHEET_REGIONS = ("belgium", "flanders", "wallonia", "brussels")
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

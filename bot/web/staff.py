@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from bot.answers import TOPIC_TITLES, WHERE
+from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import REGIONS
@@ -317,7 +317,7 @@ def create_app(
         _ = translator(lang)
         links = []
         for code in LANGUAGES:
-            for region in ("belgium", "flanders", "wallonia", "brussels"):
+            for region in SHEET_REGIONS:
                 where = translator(code)(WHERE[region])
                 links.append(f'<li><a href="/sheets/{code}/{region}.html" lang="{code}">{html.escape(ENDONYMS[code])}: {html.escape(where)}</a></li>')
         return page(request, f"<h2>{html.escape(strings(lang)['sheets'])}</h2><ul>{''.join(links)}</ul>", lang)
