@@ -201,11 +201,9 @@ class Assistant:
 
     @staticmethod
     def _depends_on_region(hits: Sequence[Hit]) -> bool:
-        """True when the facts that answer differ by region: the best is what to do in one region,
-        or what to do differs among the close answers. National facts and figures never wait."""
+        """True when what to do differs by region: among the facts close to the best one there is
+        guidance for one region. Figures never wait for the region (they are shown per region)."""
         best = hits[0]
-        if best.fact.region not in LIVING_REGIONS:
-            return False
         close = [h for h in hits if h.score >= CLOSE_TO_BEST * best.score]
         return any(h.fact.is_guidance and h.fact.region in LIVING_REGIONS for h in close)
 
@@ -236,8 +234,8 @@ class Assistant:
         query = self._query(turn, outcome, text, prior)
         hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
-        asked_words = bool(text) and bool(retriever.query_terms(text, query.ignore))
-        if hits and asked_words and not any(retriever.has_lexical_match(h) for h in hits[:3]):
+        asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
+        if hits and asked_words and not any(retriever.covers(h) for h in hits[:3]):
             # The question has words, and no fact speaks of them ("free public transport"): say
             # so honestly rather than show the topic's facts.
             hits = []

@@ -264,6 +264,8 @@ class Weights:
     lexical_floor: float = 2.0
     #: Similarity (0-100) a misspelt word needs to be read as a word of the facts.
     fuzzy_cutoff: float = 85.0
+    #: Share of a question's words (weighted by rarity) a fact must speak of to count as a match.
+    coverage: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,8 @@ class Hit:
     score: float
     lexical: float = 0.0
     prior: float = 0.0
+    #: The share of the question's words (weighted by rarity) that this fact speaks of.
+    coverage: float = 0.0
 
 
 @dataclass
@@ -364,12 +368,25 @@ class Retriever:
                 out.append((options, rough))
         return out
 
-    def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
-        """BM25 of every fact for the question (each word counted once, with its best form)."""
+    def content_words(self, text: str, ignore: Sequence[str] = ()) -> list[str]:
+        """The question's words that carry its content (no stop words, places or numbers)."""
+        ignored = {_fold(w) for phrase in ignore for w in _WORD.findall(phrase)}
+        return [w for w in words(text) if _fold(w) not in ignored and not _DIGITS.match(w)]
+
+    def match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float]]:
+        """BM25 of every fact for the question (each word counted once, with its best form), and the
+        share of the question's words each fact speaks of, weighted by how rare the words are (a
+        word no fact uses weighs most)."""
         import numpy as np
 
-        total = np.zeros(len(self.facts), dtype="float32")
-        for options, rough in self.query_terms(text, ignore):
+        n = len(self.facts)
+        total = np.zeros(n, dtype="float32")
+        covered = np.zeros(n, dtype="float32")
+        rarest = math.log(1 + (n + 0.5) / 0.5)
+        weight_sum = 0.0
+        matched = {w.casefold(): o for w, o in zip(self.content_words(text, ignore), self.query_terms_for(text, ignore))}
+        for word in self.content_words(text, ignore):
+            options, rough = matched.get(word.casefold(), ((), None))
             best = None
             for term in options:
                 scores = self._bm25.get_scores([term])
@@ -377,9 +394,33 @@ class Retriever:
             if rough:
                 scores = self.weights.coarse * self._bm25.get_scores([rough])
                 best = scores if best is None else np.maximum(best, scores)
-            if best is not None:
-                total += best
-        return [float(s) for s in total]
+            if best is None:
+                weight_sum += rarest
+                continue
+            present = best > 0
+            df = int(present.sum())
+            weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            weight_sum += weight
+            covered += weight * present
+            total += best
+        coverage = covered / weight_sum if weight_sum else covered
+        return [float(s) for s in total], [float(c) for c in coverage]
+
+    def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
+        """query_terms, one entry per content word (empty when the word matches nothing)."""
+        out = []
+        for word in self.content_words(text, ignore):
+            options = tuple(t for t in alternatives(word) if t in self._vocab)
+            if not options:
+                guess = self._fuzzy(word)
+                options = (guess,) if guess else ()
+            rough = coarse(word)
+            out.append((options, rough if rough in self._vocab else None))
+        return out
+
+    def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
+        """BM25 of every fact for the question."""
+        return self.match(text, ignore)[0]
 
     def search(
         self,
@@ -392,14 +433,14 @@ class Retriever:
     ) -> list[Hit]:
         """Facts best first. `topic` and `regions` filter; the query's region ranks and filters."""
         w = self.weights
-        lexical = self.lexical_scores(query.text, query.ignore)
+        lexical, coverage = self.match(query.text, query.ignore)
         best_lexical = max(lexical, default=0.0)
         scale = max(best_lexical, w.lexical_floor)
         kind = question_kind(query.text)
         allowed_regions = set(regions) if regions is not None else None
         prior_total = sum(query.prior.values()) or 1.0
         hits: list[Hit] = []
-        for fact, lex in zip(self.facts, lexical):
+        for fact, lex, cov in zip(self.facts, lexical, coverage):
             if not include_history and not fact.current:
                 continue
             if topic and topic not in fact.topics:
@@ -430,13 +471,18 @@ class Retriever:
             if not fact.current:
                 score *= 0.5  # history after what is valid now
             if score > min_score:
-                hits.append(Hit(fact, score, lexical=lex, prior=prior))
+                hits.append(Hit(fact, score, lexical=lex, prior=prior, coverage=cov))
         hits.sort(key=lambda h: (-h.score, self._position[h.fact.id]))
         return hits[:limit]
 
     def has_lexical_match(self, hit: Hit) -> bool:
-        """True when the question's words, not only its topic, point to this fact."""
-        return hit.lexical >= self.weights.lexical_floor * 0.5
+        """True when the question's words, not only its topic, point to this fact: it speaks of at
+        least half of what the question asks (its words weighted by rarity)."""
+        return hit.lexical >= self.weights.lexical_floor * 0.5 and hit.coverage >= self.weights.coverage
+
+    def covers(self, hit: Hit) -> bool:
+        """True when the fact speaks of enough of the question's words."""
+        return hit.coverage >= self.weights.coverage
 
 
 _RETRIEVERS: list[tuple[KnowledgeBase, Retriever]] = []
