@@ -31,7 +31,7 @@ QUERIES = [
     ("шукачі роботи Actiris Брюссель", "work.brussels.actiris_job_seekers"),
     ("VDAB", "work.flanders.vdab_registrations"),
     ("cours de français Bruxelles", "lang.brussels.actiris_languages"),
-    ("Nederlands leren Vlaanderen", "lang.flanders.nt2_participants"),
+    ("Nederlands leren Vlaanderen", "guide.language_courses.flanders.sign_up_dutch"),
     ("вивчити нідерландську", "lang.flanders.nt2_participants"),
     ("welcome module NT2", "lang.flanders.nt2_participants"),
     ("pleegzorg niet-begeleide minderjarigen", "psy.flanders.foster_care"),
