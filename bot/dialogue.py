@@ -38,6 +38,12 @@ logger = logging.getLogger(__name__)
 #: Below this share of the best score, a fact is not shown beside the best one.
 CLOSE_TO_BEST = 0.7
 
+#: Facts this close to the best one decide whether the answer depends on the region.
+REGION_CLOSE = 0.85
+
+#: A national fact that speaks of this share of the question answers it for every region.
+FULL_COVERAGE = 0.9
+
 #: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
 MIN_ANSWER_SCORE = 0.3
 
@@ -196,6 +202,7 @@ class Assistant:
             municipality=self._municipality(turn, outcome),
             prior=prior,
             ignore=self.gazetteer.place_words(text) if text else (),
+            prefer_national=region is None,
         )
 
     @staticmethod
@@ -208,12 +215,25 @@ class Assistant:
         return prior
 
     @staticmethod
-    def _depends_on_region(hits: Sequence[Hit]) -> bool:
-        """True when what to do differs by region: among the facts close to the best one there is
-        guidance for one region. Figures never wait for the region (they are shown per region)."""
+    def _depends_on_region(hits: Sequence[Hit], retriever: Any) -> bool:
+        """True when what to do differs by region. The best fact is one region's advice: yes. A
+        national fact that speaks of the whole question (the registration centre, travelling, the
+        end date): no. Otherwise yes when one region's advice on the best fact's topic is close to
+        it and the other regions have their own advice on that topic (school enrolment, child
+        benefit). Figures never wait for the region: they are shown per region."""
         best = hits[0]
-        close = [h for h in hits if h.score >= CLOSE_TO_BEST * best.score]
-        return any(h.fact.is_guidance and h.fact.region in LIVING_REGIONS for h in close)
+        if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
+            return True
+        if best.coverage >= FULL_COVERAGE:
+            return False
+        for hit in hits[1:]:
+            if hit.score < REGION_CLOSE * best.score:
+                break
+            if hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS:
+                shared = set(hit.fact.topics) & set(best.fact.topics)
+                if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
+                    return True
+        return False
 
     @staticmethod
     def _choose(hits: Sequence[Hit]) -> list[Hit]:
@@ -257,11 +277,14 @@ class Assistant:
             outcome.slots["pending_topic"] = None
             outcome.slots["pending_question"] = None
             return outcome
-        if region is None and self._depends_on_region(hits):
+        if region is None and self._depends_on_region(hits, retriever):
             outcome.slots["pending_topic"] = topic_hint or hits[0].fact.topic
             outcome.slots["pending_question"] = redact(text) if text else None
             outcome.replies.append(ask_region(lang))
             return outcome
+        if region is None:
+            # Answered before the region is known: one region's advice is not shown to everyone.
+            hits = [h for h in hits if not (h.fact.is_guidance and h.fact.region in LIVING_REGIONS)] or hits
         chosen = self._choose(hits)
         topic = chosen[0].fact.topic
         if topic_hint and topic_hint in chosen[0].fact.topics:

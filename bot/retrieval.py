@@ -154,11 +154,19 @@ def coarse(word: str) -> Optional[str]:
     return "~" + folded[:COARSE_LETTERS]
 
 
+#: French and English elisions and clitics: "l'inscrire" is "inscrire", "children's" is "children".
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=[^\W\d_])|'(?:s|re|ve|ll|d|m|t)$", re.IGNORECASE)
+
+
 def words(text: str) -> list[str]:
     """The words of a text, without stop words (single letters only when they are digits)."""
     stop = stop_words()
     out = []
     for raw in _WORD.findall(text or ""):
+        if "'" in raw or "’" in raw:
+            raw = raw.replace("’", "'")
+            if not _CYRILLIC.search(raw):
+                raw = _ELISION.sub("", raw)
         folded = _fold(raw)
         if folded in stop or (len(folded) < 2 and not folded.isdigit()):
             continue
@@ -258,6 +266,8 @@ class Weights:
     #: Guidance slightly ahead of context and figures when the question says nothing of its kind.
     guidance_default: float = 0.1
     region: float = 0.25
+    #: Taken from a region's facts when the person's region is not known (Query.prefer_national).
+    other_region: float = 0.15
     province: float = 0.15
     municipality: float = 0.25
     #: Below this share of the best lexical score a fact is not a lexical match.
@@ -292,6 +302,9 @@ class Query:
     prior: Mapping[str, float] = field(default_factory=dict)
     #: Words to leave out (place names: the region is handled apart).
     ignore: Sequence[str] = ()
+    #: The person's region is not known yet: a region's own facts weigh a little less than national
+    #: ones (they are true for a third of the people who ask).
+    prefer_national: bool = False
 
 
 class Retriever:
@@ -317,6 +330,15 @@ class Retriever:
                         self._surface.setdefault(folded, analyse(w, lang))
         self._surface_list = list(self._surface)
         self._position = {f.id: i for i, f in enumerate(self.facts)}
+        self._guidance_regions: dict[str, set[str]] = {}
+        for fact in self.facts:
+            if fact.is_guidance and fact.current and fact.region in LIVING_REGIONS:
+                for topic in fact.topics:
+                    self._guidance_regions.setdefault(topic, set()).add(fact.region)
+
+    def guidance_regions(self, topic: str) -> frozenset[str]:
+        """The regions that have their own guidance on a topic."""
+        return frozenset(self._guidance_regions.get(topic, ()))
 
     # -- indexing ---------------------------------------------------------------------------------
 
@@ -464,6 +486,8 @@ class Retriever:
                 score += w.guidance_default
             if query.region and fact.region == query.region:
                 score += w.region
+            elif query.prefer_national and fact.region in LIVING_REGIONS:
+                score -= w.other_region
             if query.province and fact.province == query.province:
                 score += w.province
             if query.municipality and fact.municipality == query.municipality:
