@@ -41,6 +41,10 @@ CLOSE_TO_BEST = 0.7
 #: Facts this close to the best one decide whether the answer depends on the region.
 REGION_CLOSE = 0.85
 
+#: Small talk the model is this unsure of, in a message of this many words, may be a question.
+MISREAD_MAX_CONFIDENCE = 0.5
+MISREAD_MIN_WORDS = 5
+
 #: A national fact that speaks of this share of the question answers it for every region.
 FULL_COVERAGE = 0.9
 
@@ -49,7 +53,7 @@ MIN_ANSWER_SCORE = 0.3
 
 #: How sure the model must be of a question's topic to answer with that topic's facts when the
 #: question's own words are in no fact (the facts speak of "housing", the person of "a flat").
-TRUST_TOPIC = 0.6
+TRUST_TOPIC = 0.3
 
 #: The same, for the question part of a message that also names a place (the place takes its
 #: share of the model's confidence: "We live in Tournai and we need a flat").
@@ -383,6 +387,21 @@ class Assistant:
         self._answer(turn, outcome, lang, text, prior, trust_topic=trust_topic)
         return True
 
+    def _question_misread(self, turn: Turn) -> Optional[Outcome]:
+        """A question the model read as small talk ("hoe begin ik daaraan" as start over): a long
+        message the model is unsure of, whose words point to facts, is answered as a question."""
+        text = "" if turn.is_payload else clean_user_text(turn.text)
+        confidence = next(
+            (float(r.get("confidence") or 0.0) for r in turn.intent_ranking if r.get("name") == turn.intent), 1.0
+        )
+        if len(text.split()) < MISREAD_MIN_WORDS or confidence >= MISREAD_MAX_CONFIDENCE:
+            return None
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        if self._answer_if_matched(turn, outcome, lang, text):
+            return outcome
+        return None
+
     @staticmethod
     def _prior_without_own_intent(turn: Turn) -> dict[str, float]:
         """The question topics in the model's ranking (for a message it read as something else)."""
@@ -418,6 +437,9 @@ class Assistant:
         return outcome
 
     def greet(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -433,6 +455,9 @@ class Assistant:
         return outcome
 
     def help(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -446,6 +471,9 @@ class Assistant:
         return outcome
 
     def thank(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -453,6 +481,9 @@ class Assistant:
         return outcome
 
     def goodbye(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -461,6 +492,9 @@ class Assistant:
 
     def restart(self, turn: Turn) -> Outcome:
         """Start over: forget the region and any pending question; keep the language."""
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome(reset_slots=True)
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -512,7 +546,7 @@ class Assistant:
             ),
             *website_lines(self.knowledge.get().websites_for(region), lang, limit=3),
         ]
-        outcome.replies.append(Reply("\n".join(lines), self._topic_buttons(lang)))
+        outcome.replies.append(Reply("\n".join(lines), self._topic_buttons(lang), kind="fallback"))
         return outcome
 
     @staticmethod
