@@ -20,6 +20,7 @@ from bot.answers import (
     compose_answer,
     website_lines,
 )
+from bot.handover.messages import human_button
 from bot.i18n import translator
 from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
@@ -54,6 +55,15 @@ def _only_a_place(text: str, place: Place) -> bool:
     rest = clean_user_text(text).replace(place.matched, " ")
     words = [w for w in re.findall(r"[^\W\d_]+", rest.casefold()) if w not in _FILLER]
     return len(words) <= 1
+
+
+def _shown(kb: Any, topic: str, lang: str, region: Optional[str], province: Optional[str], question: str) -> Optional["Shown"]:
+    """What compose_answer showed (None when it had no fact to show)."""
+    from bot.answers import MAX_FACTS, rank_facts
+    from bot.privacy import redact
+
+    facts = rank_facts(kb.facts_for(topic, region, province), lang, question, province)[:MAX_FACTS]
+    return Shown(tuple(f.id for f in facts), topic, redact(question)) if facts else None
 
 
 @dataclass(frozen=True)
@@ -170,9 +180,9 @@ class Assistant:
         if turn.pending_topic:
             outcome.slots["pending_topic"] = None
         question = "" if turn.is_payload else clean_user_text(turn.text)
-        outcome.replies.append(
-            compose_answer(self.knowledge.get(), topic, lang, region, province, question=question)
-        )
+        kb = self.knowledge.get()
+        outcome.replies.append(compose_answer(kb, topic, lang, region, province, question=question))
+        outcome.shown = _shown(kb, topic, lang, region, province, question)
         return outcome
 
     def set_region(self, turn: Turn) -> Outcome:
@@ -193,9 +203,9 @@ class Assistant:
         outcome.replies.append(Reply(note))
         if turn.pending_topic in TOPIC_TITLES:
             outcome.slots["pending_topic"] = None
-            outcome.replies.append(
-                compose_answer(self.knowledge.get(), turn.pending_topic, lang, region, province)
-            )
+            kb = self.knowledge.get()
+            outcome.replies.append(compose_answer(kb, turn.pending_topic, lang, region, province))
+            outcome.shown = _shown(kb, turn.pending_topic, lang, region, province, "")
         else:
             outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
         return outcome
@@ -317,7 +327,7 @@ class Assistant:
             ),
             *website_lines(self.knowledge.get().websites_for(region), lang, limit=3),
         ]
-        outcome.replies.append(Reply("\n".join(lines), self._topic_buttons(lang)))
+        outcome.replies.append(Reply("\n".join(lines), (*self._topic_buttons(lang), human_button(lang))))
         return outcome
 
     @staticmethod
