@@ -120,6 +120,10 @@ class CountingSocketOutput(SocketIOOutput):
         self.sent += 1
         await super()._send_message(socket_id, response)
 
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Custom JSON as the message (Rasa 3.6 spreads its keys into `emit`'s arguments instead)."""
+        await self._send_message(recipient_id, dict(json_message))
+
 
 def socketio_manager() -> Dict[str, Any]:
     """With `REDIS_URL`, socket.io's Redis manager: a message emitted by any instance or worker (a

@@ -145,7 +145,7 @@ def add_inbox_routes(
 <button type="button" id="handback">{e(text['hand_back'])}</button>
 <button type="button" id="close">{e(text['close'])}</button></div>
 <p id="action-status" role="status"></p>
-<ol id="transcript" class="transcript" aria-live="polite" aria-labelledby="conversation-title"></ol>
+<ol id="transcript" class="transcript" aria-live="polite" aria-labelledby="conversation-title" tabindex="0"></ol>
 <form id="reply-form"><label for="reply">{e(text['reply'])}</label>
 <textarea id="reply" name="reply" rows="4" maxlength="{MAX_REPLY_CHARS}"></textarea>
 <button type="submit">{e(text['send'])}</button></form>

@@ -60,9 +60,10 @@ class StaffPage:
         return None
 
     def sender_of(self, handover_id: int) -> str:
-        from bot.handover.store import HandoverStore
-
         return _stores[self.url].get(handover_id).sender_id
+
+    def pending(self, sender_id: str) -> list:
+        return _stores[self.url].pending_for(sender_id)
 
     def transcript(self, handover_id: int) -> list[dict]:
         code, data = self.call("GET", f"/api/inbox/{handover_id}")
