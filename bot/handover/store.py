@@ -597,6 +597,24 @@ class HandoverStore:
         return out
 
 
+def forget(connection: Any, senders: list[str], cutoff: float) -> None:
+    """Retention (bot/tools/retention.py): delete the hand-overs and staff replies of conversations
+    being deleted, and feedback older than the cut-off; in the caller's transaction."""
+    inspector = sa.inspect(connection)
+    for start in range(0, len(senders), 500):
+        batch = senders[start : start + 500]
+        if inspector.has_table("handover_messages"):
+            connection.execute(messages.delete().where(messages.c.sender_id.in_(batch)))
+        if inspector.has_table("handover_conversations"):
+            connection.execute(
+                conversations.delete().where(
+                    conversations.c.sender_id.in_(batch), conversations.c.status.notin_(OPEN_STATES)
+                )
+            )
+    if inspector.has_table("feedback"):
+        connection.execute(feedback.delete().where(feedback.c.created_at < cutoff))
+
+
 _stores: dict[str, HandoverStore] = {}
 _stores_lock = threading.Lock()
 
