@@ -11,13 +11,15 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from bot.answers import (
+    MAX_FACTS,
     Button,
     Reply,
     ask_region,
-    compose_answer,
+    compose_facts,
+    no_information,
     website_lines,
 )
 from bot.handover.messages import human_button
@@ -26,19 +28,31 @@ from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
 from bot.languages import ENDONYMS, LANGUAGES, normalize_language
 from bot.payloads import language_payload, payload
-from bot.taxonomy import INTENT_TOPICS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
+from bot.taxonomy import INTENT_TOPICS, LIVING_REGIONS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
+from bot.privacy import redact
 from bot.regions import Gazetteer, Place, default_gazetteer
+from bot.retrieval import Hit, Query, retriever_for, topic_prior
 from bot.text import clean_user_text, has_words
 
 logger = logging.getLogger(__name__)
 
-#: Topics whose answer differs by region: asked for when the region is not known yet.
-REGION_DEPENDENT = frozenset(
-    {"housing", "work", "schooling", "language_courses", "health", "psychological_support", "community_support"}
-)
+#: Below this share of the best score, a fact is not shown beside the best one.
+CLOSE_TO_BEST = 0.7
+
+#: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
+MIN_ANSWER_SCORE = 0.3
 
 #: Slots the assistant keeps for a conversation.
-SLOTS = ("language", "channel_language", "region", "province", "pending_topic")
+SLOTS = (
+    "language",
+    "channel_language",
+    "region",
+    "province",
+    "municipality",
+    "pending_topic",
+    "pending_question",
+    "shown_facts",
+)
 
 
 _FILLER = frozenset(
@@ -57,15 +71,6 @@ def _only_a_place(text: str, place: Place) -> bool:
     return len(words) <= 1
 
 
-def _shown(kb: Any, topic: str, lang: str, region: Optional[str], province: Optional[str], question: str) -> Optional["Shown"]:
-    """What compose_answer showed (None when it had no fact to show)."""
-    from bot.answers import MAX_FACTS, rank_facts
-    from bot.privacy import redact
-
-    facts = rank_facts(kb.facts_for(topic, region, province), lang, question, province)[:MAX_FACTS]
-    return Shown(tuple(f.id for f in facts), topic, redact(question)) if facts else None
-
-
 @dataclass(frozen=True)
 class Turn:
     """The latest user message and what the conversation remembers."""
@@ -79,6 +84,13 @@ class Turn:
     region: Optional[str] = None
     province: Optional[str] = None
     pending_topic: Optional[str] = None
+    municipality: Optional[str] = None
+    #: The question waiting for the region (personal data removed).
+    pending_question: Optional[str] = None
+    #: The facts the last answer showed (so "More about" shows the next ones).
+    shown_facts: Optional[Sequence[str]] = None
+    #: The model's intent ranking for this message: [{"name": ..., "confidence": ...}, ...].
+    intent_ranking: Sequence[Mapping[str, Any]] = ()
 
     @property
     def is_payload(self) -> bool:
@@ -151,6 +163,9 @@ class Assistant:
                 outcome.slots["region"] = place.region
             if place.province != turn.province and (place.province or place.region != turn.region):
                 outcome.slots["province"] = place.province
+            municipality = place.id if place.kind == "municipality" else None
+            if municipality != turn.municipality and (municipality or place.region != turn.region):
+                outcome.slots["municipality"] = municipality
         return lang, place
 
     @staticmethod
@@ -159,41 +174,148 @@ class Assistant:
         province = outcome.slots.get("province", turn.province)
         return region, province
 
+    @staticmethod
+    def _municipality(turn: Turn, outcome: Outcome) -> Optional[str]:
+        return outcome.slots.get("municipality", turn.municipality)
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def _query(self, turn: Turn, outcome: Outcome, text: str, prior: Mapping[str, float]) -> Query:
+        region, province = self._region(turn, outcome)
+        return Query(
+            text=text,
+            region=region,
+            province=province,
+            municipality=self._municipality(turn, outcome),
+            prior=prior,
+            ignore=self.gazetteer.place_words(text) if text else (),
+        )
+
+    @staticmethod
+    def _prior(turn: Turn) -> dict[str, float]:
+        """The topics the model reads in the message (its question intents' confidences)."""
+        prior = topic_prior(turn.intent_ranking)
+        topic = INTENT_TOPICS.get(turn.intent or "")
+        if topic and topic not in prior:
+            prior[topic] = 1.0
+        return prior
+
+    @staticmethod
+    def _depends_on_region(hits: Sequence[Hit]) -> bool:
+        """True when what to do differs by region: among the facts close to the best one there is
+        guidance for one region. Figures never wait for the region (they are shown per region)."""
+        best = hits[0]
+        close = [h for h in hits if h.score >= CLOSE_TO_BEST * best.score]
+        return any(h.fact.is_guidance and h.fact.region in LIVING_REGIONS for h in close)
+
+    @staticmethod
+    def _choose(hits: Sequence[Hit]) -> list[Hit]:
+        """The best fact, and up to two close ones (not the same fact twice)."""
+        best = hits[0]
+        chosen = [best]
+        for hit in hits[1:]:
+            if len(chosen) >= MAX_FACTS or hit.score < CLOSE_TO_BEST * best.score:
+                break
+            chosen.append(hit)
+        return chosen
+
+    def _answer(
+        self,
+        turn: Turn,
+        outcome: Outcome,
+        lang: str,
+        text: str,
+        prior: Mapping[str, float],
+        topic_hint: Optional[str] = None,
+    ) -> Outcome:
+        """Answer a question with the facts that answer it, or ask the region first when they differ
+        by region; `text` is the question ("" for a topic button)."""
+        kb = self.knowledge.get()
+        retriever = retriever_for(kb)
+        query = self._query(turn, outcome, text, prior)
+        hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
+        region = query.region
+        asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
+        if hits and asked_words and not any(retriever.covers(h) for h in hits[:3]):
+            # The question has words, and no fact speaks of them ("free public transport"): say
+            # so honestly rather than show the topic's facts.
+            hits = []
+        if not hits:
+            outcome.replies.append(no_information(kb, lang, region, topic_hint))
+            outcome.slots["pending_topic"] = None
+            outcome.slots["pending_question"] = None
+            return outcome
+        if region is None and self._depends_on_region(hits):
+            outcome.slots["pending_topic"] = topic_hint or hits[0].fact.topic
+            outcome.slots["pending_question"] = redact(text) if text else None
+            outcome.replies.append(ask_region(lang))
+            return outcome
+        chosen = self._choose(hits)
+        topic = chosen[0].fact.topic
+        if topic_hint and topic_hint in chosen[0].fact.topics:
+            topic = topic_hint
+        facts = [h.fact for h in chosen]
+        more = any(topic in f.topics for f in kb.facts_for(topic, region, query.province) if f not in facts)
+        outcome.replies.append(compose_facts(kb, facts, lang, region, topic, more=more))
+        ids = tuple(f.id for f in facts)
+        outcome.shown = Shown(fact_ids=ids, topic=topic, question=redact(text) if text else "")
+        outcome.slots["shown_facts"] = list(ids)
+        if turn.pending_topic or turn.pending_question:
+            outcome.slots["pending_topic"] = None
+            outcome.slots["pending_question"] = None
+        return outcome
+
+    def more_about(self, turn: Turn) -> Outcome:
+        """"More about <topic>": the next facts of the topic for the reader's region."""
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        topic = turn.entities.get("topic")
+        if topic not in TOPIC_TITLES:
+            return self.help(turn)
+        kb = self.knowledge.get()
+        region, province = self._region(turn, outcome)
+        already = set(turn.shown_facts or ())
+        facts = sorted(kb.facts_for(topic, region, province), key=lambda f: 0 if f.is_guidance else 1)
+        remaining = [f for f in facts if f.id not in already]
+        if not remaining:
+            # Everything was shown: start again from the first.
+            remaining, already = facts, set()
+        if not remaining:
+            outcome.replies.append(no_information(kb, lang, region, topic))
+            return outcome
+        shown = remaining[:MAX_FACTS]
+        more = len(remaining) > len(shown)
+        outcome.replies.append(compose_facts(kb, shown, lang, region, topic, more=more))
+        ids = tuple(f.id for f in shown)
+        outcome.shown = Shown(fact_ids=ids, topic=topic)
+        outcome.slots["shown_facts"] = sorted(already | set(ids)) if more else list(ids)
+        return outcome
+
     # -- handlers --------------------------------------------------------------------------------
 
     def answer_question(self, turn: Turn) -> Outcome:
-        """Answer a question intent from the knowledge file, asking for the region when needed."""
+        """Answer a question from the knowledge file, asking for the region only when it matters."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
-        if turn.pending_topic and place is not None and _only_a_place(turn.text, place):
+        if (turn.pending_topic or turn.pending_question) and place is not None and _only_a_place(turn.text, place):
             # "у Генті" after "where do you live?": an answer to the region question, whatever
             # topic the model read into the place name.
             return self.set_region(turn)
         topic = INTENT_TOPICS.get(turn.intent or "")
         if topic is None:
             return self._fallback(turn, outcome, lang)
-        region, province = self._region(turn, outcome)
-        if topic in REGION_DEPENDENT and not region:
-            outcome.slots["pending_topic"] = topic
-            outcome.replies.append(ask_region(lang))
-            return outcome
-        if turn.pending_topic:
-            outcome.slots["pending_topic"] = None
         question = "" if turn.is_payload else clean_user_text(turn.text)
-        kb = self.knowledge.get()
-        outcome.replies.append(compose_answer(kb, topic, lang, region, province, question=question))
-        outcome.shown = _shown(kb, topic, lang, region, province, question)
-        return outcome
+        return self._answer(turn, outcome, lang, question, self._prior(turn), topic_hint=topic)
 
     def set_region(self, turn: Turn) -> Outcome:
-        """The user named a place or pressed a region button: remember it, answer what was pending."""
+        """The user named a place or pressed a region button: remember it, then answer the question
+        that was waiting, or the question asked with the place ("we live in Tournai and need a flat")."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
         _ = translator(lang)
         if place is None:
             outcome.replies.append(ask_region(lang, unknown_place=True))
             return outcome
-        region, province = self._region(turn, outcome)
         name = place.name(lang) if place.kind == "municipality" else None
         region_name = _(REGION_NAMES[place.region])
         if name and name.casefold() != region_name.casefold():
@@ -201,14 +323,27 @@ class Assistant:
         else:
             note = _("Noted: {region}.").format(region=region_name)
         outcome.replies.append(Reply(note))
-        if turn.pending_topic in TOPIC_TITLES:
-            outcome.slots["pending_topic"] = None
-            kb = self.knowledge.get()
-            outcome.replies.append(compose_answer(kb, turn.pending_topic, lang, region, province))
-            outcome.shown = _shown(kb, turn.pending_topic, lang, region, province, "")
-        else:
-            outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
+        text = "" if turn.is_payload else clean_user_text(turn.text)
+        if text and not _only_a_place(text, place):
+            # A question with a place is a question: answer it for that place.
+            answered = self._answer_if_matched(turn, outcome, lang, text)
+            if answered:
+                return outcome
+        if turn.pending_question or turn.pending_topic in TOPIC_TITLES:
+            prior = {turn.pending_topic: 1.0} if turn.pending_topic in TOPIC_TITLES else {}
+            return self._answer(turn, outcome, lang, turn.pending_question or "", prior, topic_hint=turn.pending_topic)
+        outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
         return outcome
+
+    def _answer_if_matched(self, turn: Turn, outcome: Outcome, lang: str, text: str) -> bool:
+        """Answer `text` when its own words point to facts (not only the model's topic guess)."""
+        retriever = retriever_for(self.knowledge.get())
+        query = self._query(turn, outcome, text, self._prior(turn))
+        hits = retriever.search(query, limit=1)
+        if not hits or not retriever.has_lexical_match(hits[0]) or hits[0].score < MIN_ANSWER_SCORE:
+            return False
+        self._answer(turn, outcome, lang, text, self._prior(turn))
+        return True
 
     def choose_language(self, turn: Turn) -> Outcome:
         """Switch to a language the user named or picked; show the choice when none was named."""
@@ -218,6 +353,10 @@ class Assistant:
             requested = requested_language(turn.text)
         if requested is None:
             lang, _place = self._context(turn, outcome)
+            text = "" if turn.is_payload else clean_user_text(turn.text)
+            if text and len(text.split()) >= 4 and self._answer_if_matched(turn, outcome, lang, text):
+                # "Can I travel to Poland with this status?" names no language to speak: a question.
+                return outcome
             _ = translator(lang)
             outcome.replies.append(
                 Reply(
@@ -230,7 +369,7 @@ class Assistant:
         _ = translator(requested)
         outcome.slots["language"] = requested
         outcome.replies.append(Reply(_("From now on I will answer in English.")))
-        if turn.pending_topic in TOPIC_TITLES:
+        if turn.pending_topic in TOPIC_TITLES or turn.pending_question:
             # Repeat the pending question (asking for the region) in the new language.
             outcome.replies.append(ask_region(requested))
         return outcome
@@ -307,7 +446,10 @@ class Assistant:
         """Out of scope or not understood: say what the assistant can do and where to look."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
-        if place is not None and (turn.pending_topic or _only_a_place(turn.text, place)):
+        if not turn.is_payload and not clean_user_text(turn.text) and not turn.language:
+            # An empty first message (a chat widget's start): a greeting.
+            return self.greet(turn)
+        if place is not None and (turn.pending_topic or turn.pending_question or _only_a_place(turn.text, place)):
             # A place the model did not classify: an answer to the region question, or a move.
             return self.set_region(turn)
         return self._fallback(turn, outcome, lang)
@@ -356,4 +498,4 @@ def default_assistant() -> Assistant:
     return Assistant(KnowledgeProvider(), default_gazetteer())
 
 
-__all__ = ["Assistant", "Outcome", "Shown", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant", "warm_up"]
+__all__ = ["Assistant", "Outcome", "Shown", "Turn", "INTENT_TOPICS", "SLOTS", "WHERE", "default_assistant", "warm_up"]

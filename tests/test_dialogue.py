@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 from bot.dialogue import Outcome, Turn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ONE_HOUSING_FACT = """version: 1
+facts:
+  - id: housing.flanders.only
+    topic: housing
+    region: flanders
+    as_of: "2023-02"
+    source: {doc: be_review_2023, section: housing_flanders}
+    text: {uk: "Житло у Фландрії.", nl: "Wonen in Vlaanderen.", fr: "Logement en Flandre.", en: "Housing in Flanders."}
+"""
 
 
 def _after(turn: Turn, outcome: Outcome) -> Turn:
@@ -93,7 +107,18 @@ def test_language_menu_when_no_language_is_named(assistant) -> None:
     assert len(out.replies[0].buttons) == 4
 
 
-def test_topic_without_facts_for_the_region_says_so_and_points_to_the_sites(assistant) -> None:
+def test_topic_without_facts_for_the_region_says_so_and_points_to_the_sites(tmp_path: Path, gazetteer) -> None:
+    # The project's knowledge file fills more topics and regions over time, so the gap is made
+    # here: the official websites and their sources, and one fact on another topic and region.
+    from bot.dialogue import Assistant
+    from bot.knowledge.provider import KnowledgeProvider
+
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for name in ("sources.yml", "websites.yml"):
+        shutil.copy(ROOT / "data" / "knowledge" / name, folder / name)
+    (folder / "facts.yml").write_text(ONE_HOUSING_FACT, encoding="utf-8")
+    assistant = Assistant(KnowledgeProvider(folder), gazetteer)
     out = assistant.answer_question(Turn(text="cours de français?", intent="ask_language_courses", language="fr", region="wallonia"))
     text = _text(out)
     assert "Je n'ai pas encore d'information vérifiée" in text
