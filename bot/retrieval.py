@@ -303,7 +303,7 @@ class Retriever:
         self.kb = kb
         self.weights = weights or Weights()
         self.facts: tuple[Fact, ...] = kb.facts
-        corpus = [self._document(f) for f in self.facts]
+        corpus = [self._document(f) for f in self.facts] or [["<empty>"]]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.5)
         self._bm25.index(corpus, show_progress=False)
         self._vocab = frozenset(t for doc in corpus for t in doc)
