@@ -503,7 +503,9 @@ def warm_up() -> Assistant:
     """Load everything the first answer needs (knowledge, places, language model) now."""
     assistant = default_assistant()
     try:
-        assistant.knowledge.get()
+        kb = assistant.knowledge.get()
+        retriever_for(kb)  # the search index (seconds on a busy machine): not on the first message
+        assistant.gazetteer.resolve("Gent")  # the place matcher, likewise
     except Exception:  # noqa: BLE001 - logged by the provider; the server still starts
         logger.warning("warm_up: the knowledge could not be loaded yet")
     if assistant.detector.use_model:
