@@ -114,6 +114,9 @@ class HandoverGate:
             return False
         await self._record(sender, user_text=text, message=message)
         await _blocking(self.store.user_message, handover.id)
+        if sender.startswith(WEB_PREFIX) and self.sio is not None:
+            # The web chat stops showing "the assistant is answering…": this went to the staff.
+            await self.sio.emit("handover_held", {}, room=sender)
         return True
 
     async def _record(
@@ -165,21 +168,28 @@ class HandoverGate:
 
     # -- delivery ------------------------------------------------------------------------------------
 
-    async def deliver(self, message_id: int, record: bool = True) -> dict:
+    async def deliver(self, message_id: int) -> dict:
         """Send a stored staff reply or notice to the user; add it to the tracker (once)."""
         found = await _blocking(self.store.message, message_id)
         if found is None:
             return {"delivered": False, "error": "no such message"}
-        if record:
-            metadata: dict = {"handover": found.conversation_id, "kind": found.kind}
-            if found.operator:
-                metadata["operator"] = found.operator
-            from rasa.shared.core.events import BotUttered
-
-            await self.append_events(found.sender_id, [BotUttered(found.text, metadata=metadata)])
+        await self._record_message(found)
         if found.delivered_at is not None:
             return {"delivered": True}
         return await self._send(found)
+
+    async def _record_message(self, found: StaffMessage) -> None:
+        """The staff reply or notice as a bot event of the conversation, with the operator's name."""
+        if found.recorded_at is not None or self.app is None:
+            return
+        if not await _blocking(self.store.claim_recording, found.id):
+            return  # another process (or an earlier call) recorded it
+        from rasa.shared.core.events import BotUttered
+
+        metadata: dict = {"handover": found.conversation_id, "kind": found.kind}
+        if found.operator:
+            metadata["operator"] = found.operator
+        await self.append_events(found.sender_id, [BotUttered(found.text, metadata=metadata)])
 
     async def _send(self, found: StaffMessage) -> dict:
         sender = found.sender_id
@@ -216,6 +226,7 @@ class HandoverGate:
             logger.exception("handover.replay.failed")
             return
         for found in pending:
+            await self._record_message(found)
             await self.sio.emit(self.bot_message_evt, web_payload(found), room=sid)
 
     async def acknowledge(self, sender: str, message_id: Any) -> bool:
@@ -257,7 +268,7 @@ class HandoverGate:
                 logger.exception("handover.sweep.failed id=%s", handover.id)
         if self.telegram is not None:
             for found in await _blocking(self.store.undelivered, TELEGRAM_PREFIX, now - 30):
-                await self.deliver(found.id, record=False)
+                await self.deliver(found.id)
 
     def start_sweeper(self, interval: Optional[float] = None) -> None:
         if self._sweeper is not None:

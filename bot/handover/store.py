@@ -76,6 +76,8 @@ messages = sa.Table(
     sa.Column("pending_text", sa.Text),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("delivered_at", sa.Float),
+    #: When it was added to the conversation's tracker (once, whichever process delivers it).
+    sa.Column("recorded_at", sa.Float),
     sa.Index("ix_handover_messages_pending", "sender_id", "delivered_at"),
 )
 
@@ -175,6 +177,7 @@ class StaffMessage:
     pending_text: Optional[str]
     created_at: float
     delivered_at: Optional[float]
+    recorded_at: Optional[float] = None
 
     @classmethod
     def from_row(cls, row: Any) -> "StaffMessage":
@@ -453,6 +456,17 @@ class HandoverStore:
             self._change(connection, handover.id, f"{kind}_message", operator)
         self._published()
         return StaffMessage(id=message_id, **values)  # type: ignore[arg-type]
+
+    def claim_recording(self, message_id: int) -> bool:
+        """True for the one caller that adds this message to the tracker (others see False)."""
+        with self.connect() as connection:
+            return bool(
+                connection.execute(
+                    messages.update()
+                    .where(messages.c.id == message_id, messages.c.recorded_at.is_(None))
+                    .values(recorded_at=time.time())
+                ).rowcount
+            )
 
     def delivered(self, message_id: int, sender_id: Optional[str] = None, now: Optional[float] = None) -> bool:
         """The message reached the user: forget its original text."""

@@ -103,6 +103,7 @@ def test_web_chat_user_and_staff_member(servers, staff, browser) -> None:  # noq
         user.locator("#uabe-input").fill("Дякую! Де записати дитину до школи?")
         user.keyboard.press("Enter")
         desk.locator("#transcript .turn-user", has_text="Де записати дитину до школи?").wait_for(timeout=30_000)
+        user.locator(".uabe-status", has_text="Надіслано працівникам гарячої лінії.").wait_for(timeout=10_000)
         user.wait_for_timeout(1500)
         assert user.locator(".uabe-bot").count() == count, "the assistant answered while a person had the conversation"
 
@@ -116,6 +117,7 @@ def test_web_chat_user_and_staff_member(servers, staff, browser) -> None:  # noq
         desk.click("#reply-form button[type=submit]")
         user.locator(".uabe-staff .uabe-bubble", has_text="Джерело:").wait_for(timeout=30_000)
         desk.locator("#transcript .turn-staff", has_text="Джерело:").wait_for(timeout=10_000)
+        assert desk.locator("#transcript .turn-staff").count() == 2  # each reply recorded once
         desk.screenshot(path=str(ARTIFACTS / "staff_inbox.png"))
         inbox_violations = axe_violations(desk)
         assert not serious(inbox_violations), json.dumps(inbox_violations, ensure_ascii=False, indent=1)

@@ -65,6 +65,14 @@ def test_staff_reply_kept_in_full_until_delivered_and_stored_redacted(store) -> 
     assert store.message(reply.id).pending_text is None
 
 
+def test_a_staff_reply_is_recorded_in_the_tracker_once(store) -> None:
+    handover, _ = store.request("web-rec", "socketio", "en", None, open_now=True)
+    reply = store.add_message(handover, "staff", "hello", operator="Jan")
+    assert store.claim_recording(reply.id) is True
+    assert store.claim_recording(reply.id) is False
+    assert store.message(reply.id).recorded_at is not None
+
+
 def test_every_change_is_numbered(store) -> None:
     assert store.version() == 0
     handover, _ = store.request("web-ddd", "socketio", "en", None, open_now=True)

@@ -225,6 +225,11 @@ export function mount(root, options) {
     status.textContent = "";
     add({ from: "bot", text: message.text || "", buttons: message.buttons || message.quick_replies || [] });
   });
+  socket.on("handover_held", () => {
+    // The message went to the helpline staff member, not to the assistant: nothing to wait for here.
+    waiting = false;
+    status.textContent = t("sent_to_staff");
+  });
   socket.on("disconnect", () => { status.textContent = t("reconnecting"); });
   socket.on("connect_error", () => { status.textContent = t("reconnecting"); });
 
