@@ -67,6 +67,7 @@ class ChangeFeed:
         self.version = 0
         self._condition: Optional[asyncio.Condition] = None
         self._task: Optional[asyncio.Task] = None
+        self._stopping = False
         self._waiters = 0
 
     async def _read(self) -> None:
@@ -94,6 +95,7 @@ class ChangeFeed:
             except Exception:  # noqa: BLE001 - fall back to checking the number
                 logger.warning("handover.feed.redis_unavailable: checking the database instead", exc_info=True)
                 pubsub = None
+        self._stopping = False
         try:
             while self._waiters > 0:
                 await self._read()
@@ -105,13 +107,14 @@ class ChangeFeed:
                         pubsub = None
                 else:
                     await asyncio.sleep(self.interval)
+            # Nobody listens any more; a listener arriving from here on starts a new task.
+            self._stopping = True
         finally:
             if pubsub is not None:
                 try:
                     await pubsub.close()
                 except Exception:  # noqa: BLE001
                     pass
-            self._task = None
 
     async def current(self) -> int:
         if self._condition is None:
@@ -125,7 +128,8 @@ class ChangeFeed:
             self._condition = asyncio.Condition()
         self._waiters += 1
         try:
-            if self._task is None:
+            if self._task is None or self._task.done() or self._stopping:
+                self._stopping = False
                 self._task = asyncio.get_running_loop().create_task(self._run())
             async with self._condition:
                 try:
