@@ -39,12 +39,22 @@ logger = logging.getLogger(__name__)
 #: Below this share of the best score, a fact is not shown beside the best one.
 CLOSE_TO_BEST = 0.7
 
+#: Facts this close to the best one decide whether the answer depends on the region.
+REGION_CLOSE = 0.85
+
+#: Small talk the model is this unsure of, in a message of this many words, may be a question.
+MISREAD_MAX_CONFIDENCE = 0.5
+MISREAD_MIN_WORDS = 5
+
+#: A national fact that speaks of this share of the question answers it for every region.
+FULL_COVERAGE = 0.9
+
 #: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
 MIN_ANSWER_SCORE = 0.3
 
 #: How sure the model must be of a question's topic to answer with that topic's facts when the
 #: question's own words are in no fact (the facts speak of "housing", the person of "a flat").
-TRUST_TOPIC = 0.6
+TRUST_TOPIC = 0.3
 
 #: The same, for the question part of a message that also names a place (the place takes its
 #: share of the model's confidence: "We live in Tournai and we need a flat").
@@ -197,6 +207,7 @@ class Assistant:
             municipality=self._municipality(turn, outcome),
             prior=prior,
             ignore=self.gazetteer.place_words(text) if text else (),
+            prefer_national=region is None,
         )
 
     @staticmethod
@@ -209,12 +220,25 @@ class Assistant:
         return prior
 
     @staticmethod
-    def _depends_on_region(hits: Sequence[Hit]) -> bool:
-        """True when what to do differs by region: among the facts close to the best one there is
-        guidance for one region. Figures never wait for the region (they are shown per region)."""
+    def _depends_on_region(hits: Sequence[Hit], retriever: Any) -> bool:
+        """True when what to do differs by region. The best fact is one region's advice: yes. A
+        national fact that speaks of the whole question (the registration centre, travelling, the
+        end date): no. Otherwise yes when one region's advice on the best fact's topic is close to
+        it and the other regions have their own advice on that topic (school enrolment, child
+        benefit). Figures never wait for the region: they are shown per region."""
         best = hits[0]
-        close = [h for h in hits if h.score >= CLOSE_TO_BEST * best.score]
-        return any(h.fact.is_guidance and h.fact.region in LIVING_REGIONS for h in close)
+        if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
+            return True
+        if best.coverage >= FULL_COVERAGE:
+            return False
+        for hit in hits[1:]:
+            if hit.score < REGION_CLOSE * best.score:
+                break
+            if hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS:
+                shared = set(hit.fact.topics) & set(best.fact.topics)
+                if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
+                    return True
+        return False
 
     @staticmethod
     def _choose(hits: Sequence[Hit]) -> list[Hit]:
@@ -258,11 +282,14 @@ class Assistant:
             outcome.slots["pending_topic"] = None
             outcome.slots["pending_question"] = None
             return outcome
-        if region is None and self._depends_on_region(hits):
+        if region is None and self._depends_on_region(hits, retriever):
             outcome.slots["pending_topic"] = topic_hint or hits[0].fact.topic
             outcome.slots["pending_question"] = redact(text) if text else None
             outcome.replies.append(ask_region(lang))
             return outcome
+        if region is None:
+            # Answered before the region is known: one region's advice is not shown to everyone.
+            hits = [h for h in hits if not (h.fact.is_guidance and h.fact.region in LIVING_REGIONS)] or hits
         chosen = self._choose(hits)
         topic = chosen[0].fact.topic
         if topic_hint and topic_hint in chosen[0].fact.topics:
@@ -361,6 +388,21 @@ class Assistant:
         self._answer(turn, outcome, lang, text, prior, trust_topic=trust_topic)
         return True
 
+    def _question_misread(self, turn: Turn) -> Optional[Outcome]:
+        """A question the model read as small talk ("hoe begin ik daaraan" as start over): a long
+        message the model is unsure of, whose words point to facts, is answered as a question."""
+        text = "" if turn.is_payload else clean_user_text(turn.text)
+        confidence = next(
+            (float(r.get("confidence") or 0.0) for r in turn.intent_ranking if r.get("name") == turn.intent), 1.0
+        )
+        if len(text.split()) < MISREAD_MIN_WORDS or confidence >= MISREAD_MAX_CONFIDENCE:
+            return None
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        if self._answer_if_matched(turn, outcome, lang, text):
+            return outcome
+        return None
+
     @staticmethod
     def _prior_without_own_intent(turn: Turn) -> dict[str, float]:
         """The question topics in the model's ranking (for a message it read as something else)."""
@@ -396,6 +438,9 @@ class Assistant:
         return outcome
 
     def greet(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -411,6 +456,9 @@ class Assistant:
         return outcome
 
     def help(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -424,6 +472,9 @@ class Assistant:
         return outcome
 
     def thank(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -431,6 +482,9 @@ class Assistant:
         return outcome
 
     def goodbye(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -439,6 +493,9 @@ class Assistant:
 
     def restart(self, turn: Turn) -> Outcome:
         """Start over: forget the region and any pending question; keep the language."""
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome(reset_slots=True)
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -490,7 +547,7 @@ class Assistant:
             ),
             *website_lines(self.knowledge.get().websites_for(region), lang, limit=3),
         ]
-        outcome.replies.append(Reply("\n".join(lines), (*self._topic_buttons(lang), human_button(lang))))
+        outcome.replies.append(Reply("\n".join(lines), (*self._topic_buttons(lang), human_button(lang)), kind="fallback"))
         return outcome
 
     @staticmethod
