@@ -22,6 +22,7 @@ from bot.answers import (
     no_information,
     website_lines,
 )
+from bot.handover.messages import human_button
 from bot.i18n import translator
 from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
@@ -561,7 +562,7 @@ class Assistant:
             ),
             *website_lines(self.knowledge.get().websites_for(region), lang, limit=3),
         ]
-        outcome.replies.append(Reply("\n".join(lines), self._topic_buttons(lang), kind="fallback"))
+        outcome.replies.append(Reply("\n".join(lines), (*self._topic_buttons(lang), human_button(lang)), kind="fallback"))
         return outcome
 
     @staticmethod
@@ -574,7 +575,9 @@ def warm_up() -> Assistant:
     """Load everything the first answer needs (knowledge, places, language model) now."""
     assistant = default_assistant()
     try:
-        assistant.knowledge.get()
+        kb = assistant.knowledge.get()
+        retriever_for(kb)  # the search index (seconds on a busy machine): not on the first message
+        assistant.gazetteer.resolve("Gent")  # the place matcher, likewise
     except Exception:  # noqa: BLE001 - logged by the provider; the server still starts
         logger.warning("warm_up: the knowledge could not be loaded yet")
     if assistant.detector.use_model:
