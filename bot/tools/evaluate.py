@@ -238,8 +238,9 @@ def score_answers(cases: list[AnswerCase], shown: list[list[str]], said: list[li
     reports = {}
     for lang in sorted({c.lang for c in cases}):
         idx = [i for i, c in enumerate(cases) if c.lang == lang]
-        hits1 = {i: bool(shown[i]) and shown[i][0] in cases[i].expect for i in idx}
-        hits3 = {i: any(f in cases[i].expect for f in shown[i][:3]) for i in idx}
+        # A question the knowledge cannot answer (expect: []) is answered well when no fact is shown.
+        hits1 = {i: (not shown[i]) if not cases[i].expect else (bool(shown[i]) and shown[i][0] in cases[i].expect) for i in idx}
+        hits3 = {i: (not shown[i]) if not cases[i].expect else any(f in cases[i].expect for f in shown[i][:3]) for i in idx}
         kinds: dict[str, tuple[int, float, float]] = {}
         for kind in sorted({cases[i].kind for i in idx}):
             k_idx = [i for i in idx if cases[i].kind == kind]
@@ -268,7 +269,7 @@ def evaluate(model_path: Path, split: str = "test", out: Optional[Path] = RESULT
 
     agent = load_agent(model_path)
     nlu_examples = load_examples(NLU_SETS / split)
-    near = load_examples(NLU_SETS / "out_of_scope") if split == "test" else []
+    near = load_examples(NLU_SETS / ("out_of_scope" if split == "test" else "dev_out_of_scope"))
     cases = load_answer_cases(ANSWER_SETS / split)
 
     async def run() -> tuple[list[str], list[str], list[str], list[tuple[list[str], list[str]]]]:
