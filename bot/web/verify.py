@@ -260,7 +260,9 @@ def add_verification_routes(
         parts.append(f'<p class="status" id="stale-count">{e(text["stale_count"].format(count=len(rows), total=total))}</p>')
         pending = pending_exports(kb, recorded or {})
         parts.append(f'<section id="pending" aria-labelledby="pending-title"><h3 id="pending-title">{e(text["pending_title"])}</h3>')
-        if pending:
+        if recorded is None:
+            parts.append(f"<p>{e(text['store_unavailable'])}</p>")
+        elif pending:
             parts.append(f"<p>{e(text['pending_intro'])}</p><ul>")
             parts.extend(
                 f'<li><code>{e(v.fact_id)}</code>: {e(describe(v, lang))}</li>' for v in pending
