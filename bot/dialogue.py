@@ -236,6 +236,11 @@ class Assistant:
         query = self._query(turn, outcome, text, prior)
         hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
+        asked_words = bool(text) and bool(retriever.query_terms(text, query.ignore))
+        if hits and asked_words and not any(retriever.has_lexical_match(h) for h in hits[:3]):
+            # The question has words, and no fact speaks of them ("free public transport"): say
+            # so honestly rather than show the topic's facts.
+            hits = []
         if not hits:
             outcome.replies.append(no_information(kb, lang, region, topic_hint))
             outcome.slots["pending_topic"] = None

@@ -201,13 +201,27 @@ _HOW_TO = re.compile(
 )
 
 
+#: How people ask until when, how long, since when.
+_WHEN = re.compile(
+    r"\b(until when|till when|how long|end date|expir|when does|when will|"
+    r"до якого|до коли|скільки трива|як довго|коли закінч|коли спливає|"
+    r"до какого|сколько длит|как долго|когда закончи|"
+    r"tot wanneer|hoe lang|wanneer (?:loopt|eindigt|stopt)|einddatum|verloopt|"
+    r"jusqu'(?:à|a) quand|combien de temps|quand (?:se termine|expire|prend fin)|date de fin|expire)",
+    re.IGNORECASE,
+)
+
+
 def question_kind(text: str) -> Optional[str]:
-    """'figure' for a how-many question, 'howto' for a how/where/can-I question, else None."""
+    """'figure' for a how-many question, 'when' for until-when / how-long, 'howto' for a
+    how/where/can-I question, else None."""
     if not text:
         return None
     padded = f" {text} "
     if _HOW_MANY.search(padded):
         return "figure"
+    if _WHEN.search(padded):
+        return "when"
     if _HOW_TO.search(padded):
         return "howto"
     return None
@@ -402,6 +416,9 @@ class Retriever:
                 score += w.kind_match if fact.is_guidance else (w.kind_mismatch if fact.is_statistic else 0.0)
             elif kind == "figure":
                 score += w.kind_match if fact.is_statistic else (w.kind_mismatch if fact.is_guidance else 0.0)
+            elif kind == "when":
+                if any(v.kind in ("date", "month") for v in fact.values.values()):
+                    score += w.kind_match
             elif fact.is_guidance:
                 score += w.guidance_default
             if query.region and fact.region == query.region:
