@@ -156,13 +156,14 @@ def compose_facts(
 
 
 def no_information(kb: KnowledgeBase, lang: str, region: Optional[str] = None, topic: Optional[str] = None) -> Reply:
-    """Honest: nothing verified on this; where to look."""
+    """Honest: nothing verified on this; where to look, and the nearest topic to browse."""
     _ = translator(lang)
     lines = [
         _("I have no verified information on this yet. Please check the official websites:"),
         *website_lines(kb.websites_for(region, topic), lang, limit=3),
     ]
-    return Reply("\n".join(lines), kind="answer")
+    buttons = (more_button(topic, lang),) if topic in TOPIC_TITLES else ()
+    return Reply("\n".join(lines), buttons, kind="no_answer")
 
 
 def compose_answer(

@@ -38,8 +38,22 @@ logger = logging.getLogger(__name__)
 #: Below this share of the best score, a fact is not shown beside the best one.
 CLOSE_TO_BEST = 0.7
 
+#: Facts this close to the best one decide whether the answer depends on the region.
+REGION_CLOSE = 0.85
+
+#: A national fact that speaks of this share of the question answers it for every region.
+FULL_COVERAGE = 0.9
+
 #: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
 MIN_ANSWER_SCORE = 0.3
+
+#: How sure the model must be of a question's topic to answer with that topic's facts when the
+#: question's own words are in no fact (the facts speak of "housing", the person of "a flat").
+TRUST_TOPIC = 0.6
+
+#: The same, for the question part of a message that also names a place (the place takes its
+#: share of the model's confidence: "We live in Tournai and we need a flat").
+TRUST_TOPIC_WITH_PLACE = 0.25
 
 #: Slots the assistant keeps for a conversation.
 SLOTS = (
@@ -188,6 +202,7 @@ class Assistant:
             municipality=self._municipality(turn, outcome),
             prior=prior,
             ignore=self.gazetteer.place_words(text) if text else (),
+            prefer_national=region is None,
         )
 
     @staticmethod
@@ -200,14 +215,25 @@ class Assistant:
         return prior
 
     @staticmethod
-    def _depends_on_region(hits: Sequence[Hit]) -> bool:
-        """True when the facts that answer differ by region: the best is what to do in one region,
-        or what to do differs among the close answers. National facts and figures never wait."""
+    def _depends_on_region(hits: Sequence[Hit], retriever: Any) -> bool:
+        """True when what to do differs by region. The best fact is one region's advice: yes. A
+        national fact that speaks of the whole question (the registration centre, travelling, the
+        end date): no. Otherwise yes when one region's advice on the best fact's topic is close to
+        it and the other regions have their own advice on that topic (school enrolment, child
+        benefit). Figures never wait for the region: they are shown per region."""
         best = hits[0]
-        if best.fact.region not in LIVING_REGIONS:
+        if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
+            return True
+        if best.coverage >= FULL_COVERAGE:
             return False
-        close = [h for h in hits if h.score >= CLOSE_TO_BEST * best.score]
-        return any(h.fact.is_guidance and h.fact.region in LIVING_REGIONS for h in close)
+        for hit in hits[1:]:
+            if hit.score < REGION_CLOSE * best.score:
+                break
+            if hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS:
+                shared = set(hit.fact.topics) & set(best.fact.topics)
+                if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
+                    return True
+        return False
 
     @staticmethod
     def _choose(hits: Sequence[Hit]) -> list[Hit]:
@@ -228,29 +254,37 @@ class Assistant:
         text: str,
         prior: Mapping[str, float],
         topic_hint: Optional[str] = None,
+        trust_topic: float = TRUST_TOPIC,
     ) -> Outcome:
         """Answer a question with the facts that answer it, or ask the region first when they differ
-        by region; `text` is the question ("" for a topic button)."""
+        by region; `text` is the question ("" for a topic button). When the question's words are in
+        no fact, the facts of its topic answer only if the model is sure of the topic (`trust_topic`);
+        otherwise the person is told honestly that there is no verified information."""
         kb = self.knowledge.get()
         retriever = retriever_for(kb)
         query = self._query(turn, outcome, text, prior)
         hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
-        asked_words = bool(text) and bool(retriever.query_terms(text, query.ignore))
-        if hits and asked_words and not any(retriever.has_lexical_match(h) for h in hits[:3]):
-            # The question has words, and no fact speaks of them ("free public transport"): say
-            # so honestly rather than show the topic's facts.
+        asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
+        sure_of_topic = max(prior.values(), default=0.0) >= trust_topic
+        if hits and asked_words and not sure_of_topic and not any(retriever.covers(h) for h in hits[:3]):
+            # The question has words, no fact speaks of them ("free public transport") and the
+            # model is not sure of the topic: say so honestly rather than show the topic's facts.
             hits = []
         if not hits:
-            outcome.replies.append(no_information(kb, lang, region, topic_hint))
+            likely = max(prior, key=prior.get) if prior else topic_hint  # type: ignore[arg-type]
+            outcome.replies.append(no_information(kb, lang, region, likely))
             outcome.slots["pending_topic"] = None
             outcome.slots["pending_question"] = None
             return outcome
-        if region is None and self._depends_on_region(hits):
+        if region is None and self._depends_on_region(hits, retriever):
             outcome.slots["pending_topic"] = topic_hint or hits[0].fact.topic
             outcome.slots["pending_question"] = redact(text) if text else None
             outcome.replies.append(ask_region(lang))
             return outcome
+        if region is None:
+            # Answered before the region is known: one region's advice is not shown to everyone.
+            hits = [h for h in hits if not (h.fact.is_guidance and h.fact.region in LIVING_REGIONS)] or hits
         chosen = self._choose(hits)
         topic = chosen[0].fact.topic
         if topic_hint and topic_hint in chosen[0].fact.topics:
@@ -327,7 +361,7 @@ class Assistant:
         text = "" if turn.is_payload else clean_user_text(turn.text)
         if text and not _only_a_place(text, place):
             # A question with a place is a question: answer it for that place.
-            answered = self._answer_if_matched(turn, outcome, lang, text)
+            answered = self._answer_if_matched(turn, outcome, lang, text, trust_topic=TRUST_TOPIC_WITH_PLACE)
             if answered:
                 return outcome
         if turn.pending_question or turn.pending_topic in TOPIC_TITLES:
@@ -336,15 +370,23 @@ class Assistant:
         outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
         return outcome
 
-    def _answer_if_matched(self, turn: Turn, outcome: Outcome, lang: str, text: str) -> bool:
-        """Answer `text` when its own words point to facts (not only the model's topic guess)."""
+    def _answer_if_matched(self, turn: Turn, outcome: Outcome, lang: str, text: str, trust_topic: float = 1.01) -> bool:
+        """Answer `text` when its own words point to facts, or when the model reads a question
+        topic in it with at least `trust_topic` confidence."""
         retriever = retriever_for(self.knowledge.get())
-        query = self._query(turn, outcome, text, self._prior(turn))
+        prior = self._prior_without_own_intent(turn)
+        query = self._query(turn, outcome, text, prior)
         hits = retriever.search(query, limit=1)
-        if not hits or not retriever.has_lexical_match(hits[0]) or hits[0].score < MIN_ANSWER_SCORE:
+        matched = bool(hits) and retriever.has_lexical_match(hits[0]) and hits[0].score >= MIN_ANSWER_SCORE
+        if not matched and max(prior.values(), default=0.0) < trust_topic:
             return False
-        self._answer(turn, outcome, lang, text, self._prior(turn))
+        self._answer(turn, outcome, lang, text, prior, trust_topic=trust_topic)
         return True
+
+    @staticmethod
+    def _prior_without_own_intent(turn: Turn) -> dict[str, float]:
+        """The question topics in the model's ranking (for a message it read as something else)."""
+        return topic_prior(turn.intent_ranking)
 
     def choose_language(self, turn: Turn) -> Outcome:
         """Switch to a language the user named or picked; show the choice when none was named."""

@@ -154,11 +154,19 @@ def coarse(word: str) -> Optional[str]:
     return "~" + folded[:COARSE_LETTERS]
 
 
+#: French and English elisions and clitics: "l'inscrire" is "inscrire", "children's" is "children".
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=[^\W\d_])|'(?:s|re|ve|ll|d|m|t)$", re.IGNORECASE)
+
+
 def words(text: str) -> list[str]:
     """The words of a text, without stop words (single letters only when they are digits)."""
     stop = stop_words()
     out = []
     for raw in _WORD.findall(text or ""):
+        if "'" in raw or "’" in raw:
+            raw = raw.replace("’", "'")
+            if not _CYRILLIC.search(raw):
+                raw = _ELISION.sub("", raw)
         folded = _fold(raw)
         if folded in stop or (len(folded) < 2 and not folded.isdigit()):
             continue
@@ -258,12 +266,16 @@ class Weights:
     #: Guidance slightly ahead of context and figures when the question says nothing of its kind.
     guidance_default: float = 0.1
     region: float = 0.25
+    #: Taken from a region's facts when the person's region is not known (Query.prefer_national).
+    other_region: float = 0.15
     province: float = 0.15
     municipality: float = 0.25
     #: Below this share of the best lexical score a fact is not a lexical match.
     lexical_floor: float = 2.0
     #: Similarity (0-100) a misspelt word needs to be read as a word of the facts.
     fuzzy_cutoff: float = 85.0
+    #: Share of a question's words (weighted by rarity) a fact must speak of to count as a match.
+    coverage: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -274,6 +286,8 @@ class Hit:
     score: float
     lexical: float = 0.0
     prior: float = 0.0
+    #: The share of the question's words (weighted by rarity) that this fact speaks of.
+    coverage: float = 0.0
 
 
 @dataclass
@@ -288,6 +302,9 @@ class Query:
     prior: Mapping[str, float] = field(default_factory=dict)
     #: Words to leave out (place names: the region is handled apart).
     ignore: Sequence[str] = ()
+    #: The person's region is not known yet: a region's own facts weigh a little less than national
+    #: ones (they are true for a third of the people who ask).
+    prefer_national: bool = False
 
 
 class Retriever:
@@ -299,7 +316,7 @@ class Retriever:
         self.kb = kb
         self.weights = weights or Weights()
         self.facts: tuple[Fact, ...] = kb.facts
-        corpus = [self._document(f) for f in self.facts]
+        corpus = [self._document(f) for f in self.facts] or [["<empty>"]]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.5)
         self._bm25.index(corpus, show_progress=False)
         self._vocab = frozenset(t for doc in corpus for t in doc)
@@ -313,6 +330,15 @@ class Retriever:
                         self._surface.setdefault(folded, analyse(w, lang))
         self._surface_list = list(self._surface)
         self._position = {f.id: i for i, f in enumerate(self.facts)}
+        self._guidance_regions: dict[str, set[str]] = {}
+        for fact in self.facts:
+            if fact.is_guidance and fact.current and fact.region in LIVING_REGIONS:
+                for topic in fact.topics:
+                    self._guidance_regions.setdefault(topic, set()).add(fact.region)
+
+    def guidance_regions(self, topic: str) -> frozenset[str]:
+        """The regions that have their own guidance on a topic."""
+        return frozenset(self._guidance_regions.get(topic, ()))
 
     # -- indexing ---------------------------------------------------------------------------------
 
@@ -364,12 +390,25 @@ class Retriever:
                 out.append((options, rough))
         return out
 
-    def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
-        """BM25 of every fact for the question (each word counted once, with its best form)."""
+    def content_words(self, text: str, ignore: Sequence[str] = ()) -> list[str]:
+        """The question's words that carry its content (no stop words, places or numbers)."""
+        ignored = {_fold(w) for phrase in ignore for w in _WORD.findall(phrase)}
+        return [w for w in words(text) if _fold(w) not in ignored and not _DIGITS.match(w)]
+
+    def match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float]]:
+        """BM25 of every fact for the question (each word counted once, with its best form), and the
+        share of the question's words each fact speaks of, weighted by how rare the words are (a
+        word no fact uses weighs most)."""
         import numpy as np
 
-        total = np.zeros(len(self.facts), dtype="float32")
-        for options, rough in self.query_terms(text, ignore):
+        n = len(self.facts)
+        total = np.zeros(n, dtype="float32")
+        covered = np.zeros(n, dtype="float32")
+        rarest = math.log(1 + (n + 0.5) / 0.5)
+        weight_sum = 0.0
+        matched = {w.casefold(): o for w, o in zip(self.content_words(text, ignore), self.query_terms_for(text, ignore))}
+        for word in self.content_words(text, ignore):
+            options, rough = matched.get(word.casefold(), ((), None))
             best = None
             for term in options:
                 scores = self._bm25.get_scores([term])
@@ -377,9 +416,33 @@ class Retriever:
             if rough:
                 scores = self.weights.coarse * self._bm25.get_scores([rough])
                 best = scores if best is None else np.maximum(best, scores)
-            if best is not None:
-                total += best
-        return [float(s) for s in total]
+            if best is None:
+                weight_sum += rarest
+                continue
+            present = best > 0
+            df = int(present.sum())
+            weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            weight_sum += weight
+            covered += weight * present
+            total += best
+        coverage = covered / weight_sum if weight_sum else covered
+        return [float(s) for s in total], [float(c) for c in coverage]
+
+    def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
+        """query_terms, one entry per content word (empty when the word matches nothing)."""
+        out = []
+        for word in self.content_words(text, ignore):
+            options = tuple(t for t in alternatives(word) if t in self._vocab)
+            if not options:
+                guess = self._fuzzy(word)
+                options = (guess,) if guess else ()
+            rough = coarse(word)
+            out.append((options, rough if rough in self._vocab else None))
+        return out
+
+    def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
+        """BM25 of every fact for the question."""
+        return self.match(text, ignore)[0]
 
     def search(
         self,
@@ -392,14 +455,14 @@ class Retriever:
     ) -> list[Hit]:
         """Facts best first. `topic` and `regions` filter; the query's region ranks and filters."""
         w = self.weights
-        lexical = self.lexical_scores(query.text, query.ignore)
+        lexical, coverage = self.match(query.text, query.ignore)
         best_lexical = max(lexical, default=0.0)
         scale = max(best_lexical, w.lexical_floor)
         kind = question_kind(query.text)
         allowed_regions = set(regions) if regions is not None else None
         prior_total = sum(query.prior.values()) or 1.0
         hits: list[Hit] = []
-        for fact, lex in zip(self.facts, lexical):
+        for fact, lex, cov in zip(self.facts, lexical, coverage):
             if not include_history and not fact.current:
                 continue
             if topic and topic not in fact.topics:
@@ -423,6 +486,8 @@ class Retriever:
                 score += w.guidance_default
             if query.region and fact.region == query.region:
                 score += w.region
+            elif query.prefer_national and fact.region in LIVING_REGIONS:
+                score -= w.other_region
             if query.province and fact.province == query.province:
                 score += w.province
             if query.municipality and fact.municipality == query.municipality:
@@ -430,13 +495,18 @@ class Retriever:
             if not fact.current:
                 score *= 0.5  # history after what is valid now
             if score > min_score:
-                hits.append(Hit(fact, score, lexical=lex, prior=prior))
+                hits.append(Hit(fact, score, lexical=lex, prior=prior, coverage=cov))
         hits.sort(key=lambda h: (-h.score, self._position[h.fact.id]))
         return hits[:limit]
 
     def has_lexical_match(self, hit: Hit) -> bool:
-        """True when the question's words, not only its topic, point to this fact."""
-        return hit.lexical >= self.weights.lexical_floor * 0.5
+        """True when the question's words, not only its topic, point to this fact: it speaks of at
+        least half of what the question asks (its words weighted by rarity)."""
+        return hit.lexical >= self.weights.lexical_floor * 0.5 and hit.coverage >= self.weights.coverage
+
+    def covers(self, hit: Hit) -> bool:
+        """True when the fact speaks of enough of the question's words."""
+        return hit.coverage >= self.weights.coverage
 
 
 _RETRIEVERS: list[tuple[KnowledgeBase, Retriever]] = []

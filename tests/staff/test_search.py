@@ -27,13 +27,20 @@ QUERIES = [
     ("village d'urgence Gand", "housing.flanders.ghent_village"),
     ("тимчасове селище Гент", "housing.flanders.ghent_village"),
     ("emergency village Ghent", "housing.flanders.ghent_village"),
-    ("Actiris werkzoekenden", "work.brussels.actiris_job_seekers"),
+    # What to do (guidance) and how many (statistics): both kinds stay findable.
+    ("Actiris werkzoekenden", "guide.work.brussels.actiris_register"),
     ("demandeurs d'emploi Actiris", "work.brussels.actiris_job_seekers"),
-    ("шукачі роботи Actiris Брюссель", "work.brussels.actiris_job_seekers"),
-    ("VDAB", "work.flanders.vdab_registrations"),
-    ("cours de français Bruxelles", "lang.brussels.actiris_languages"),
-    ("Nederlands leren Vlaanderen", "lang.flanders.nt2_participants"),
-    ("вивчити нідерландську", "lang.flanders.nt2_participants"),
+    ("comment s'inscrire chez Actiris comme demandeur d'emploi", "guide.work.brussels.actiris_register"),
+    ("шукачі роботи Actiris Брюссель", "guide.work.brussels.actiris_register"),
+    ("hoeveel werkzoekenden bij Actiris", "work.brussels.actiris_job_seekers"),
+    ("скільки шукачів роботи в Actiris", "work.brussels.actiris_job_seekers"),
+    ("VDAB", "guide.work.flanders.vdab_register"),
+    ("aantal inschrijvingen VDAB", "work.flanders.vdab_registrations"),
+    ("cours de français Bruxelles", "guide.language_courses.brussels.bapa_reception_path"),
+    ("cours de langue suivis chez Actiris", "lang.brussels.actiris_languages"),
+    ("Nederlands leren Vlaanderen", "guide.language_courses.flanders.sign_up_dutch"),
+    ("вивчити нідерландську", "guide.language_courses.flanders.sign_up_dutch"),
+    ("скільки людей вивчають нідерландську", "lang.flanders.nt2_participants"),
     ("welcome module NT2", "lang.flanders.nt2_participants"),
     ("pleegzorg niet-begeleide minderjarigen", "psy.flanders.foster_care"),
     ("foster care unaccompanied minors", "psy.flanders.foster_care"),
@@ -65,7 +72,8 @@ def test_a_ukrainian_verb_with_a_prefix_finds_the_registration_facts(index) -> N
     # Several facts answer "where do I register" (the registration centre, the municipality, the
     # order of the steps); what matters is that the prefixed verb reaches them, not which one is first.
     top = index.search("де зареєструватися", limit=3)
-    assert top and all("registration" in h.fact.topics for h in top), [h.fact.id for h in top]
+    assert top and "registration" in top[0].fact.topics, [h.fact.id for h in top]
+    assert sum("registration" in h.fact.topics for h in top) >= 2, [h.fact.id for h in top]
 
 
 def test_a_query_in_ukrainian_finds_the_same_facts_as_in_dutch(index) -> None:
