@@ -288,7 +288,7 @@ class Assistant:
                 # No fact speaks of the question's words, but the model is sure of its topic (the
                 # facts say "housing", the person "a flat"): that topic's facts, not stray matches.
                 likely_topic = max(prior, key=prior.get)  # type: ignore[arg-type]
-                hits = [h for h in hits if likely_topic in h.fact.topics]
+                hits = [h for h in retriever.search(query, topic=likely_topic, limit=12) if h.score >= MIN_ANSWER_SCORE]
             else:
                 # The question has words, no fact speaks of them ("free public transport") and the
                 # model is not sure of the topic: say so honestly rather than show the topic's facts.

@@ -211,9 +211,9 @@ _HOW_TO = re.compile(
 
 #: How people ask until when, how long, since when.
 _WHEN = re.compile(
-    r"\b(until when|till when|until what date|how long|end date|expir|when does|when will|"
-    r"до якого|до коли|до якої дати|скільки трива|як довго|коли закінч|коли спливає|"
-    r"до какого|сколько длит|как долго|когда закончи|"
+    r"\b(until when|till when|until what date|how long (?:does|will|is|can)|end date|expir|when does (?:\w+ )*(?:end|expire|stop)|"
+    r"до якого|до коли|до якої дати|скільки (?:\w+ )?трива|як довго|коли закінч|коли спливає|"
+    r"до какого|сколько (?:\w+ )?длит|как долго|когда закончи|"
     r"tot wanneer|tot welke datum|hoe lang|wanneer (?:loopt|eindigt|stopt)|einddatum|verloopt|"
     r"jusqu'(?:à|a) quand|jusqu'(?:à|a) quelle date|combien de temps|quand (?:se termine|expire|prend fin)|date de fin|expire)",
     re.IGNORECASE,
@@ -226,10 +226,10 @@ def question_kind(text: str) -> Optional[str]:
     if not text:
         return None
     padded = f" {text} "
-    if _HOW_MANY.search(padded):
-        return "figure"
     if _WHEN.search(padded):
         return "when"
+    if _HOW_MANY.search(padded):
+        return "figure"
     if _HOW_TO.search(padded):
         return "howto"
     return None
@@ -557,7 +557,8 @@ class Retriever:
         prior = (self._topics * topic_prob).max(axis=1) if len(topic_prob) else np.zeros(len(self.facts))
         # The topic prior counts fully for facts that speak of the question's words, half for the
         # others: it orders the facts when the words say little, it does not outvote them.
-        damp = 0.5 + 0.5 * np.minimum(1.0, coverage / max(w.coverage, 1e-6)) if query.text else 1.0
+        best_coverage = float(coverage.max()) if len(coverage) else 0.0
+        damp = 0.5 + 0.5 * np.minimum(1.0, coverage / max(w.coverage, 1e-6)) if best_coverage > 0 else 1.0
         score = w.lexical * lexical / scale + w.prior * prior * damp
         kind = question_kind(query.text) or query.kind
         if kind == "howto":
