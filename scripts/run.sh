@@ -17,7 +17,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 # The action server listens on loopback only: only the Rasa server calls it.
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" --cors "" \
+"$PY" -m bot.rasa_runtime run actions --actions actions --port "$ACTION_PORT" --cors "" \
   > var/actions.log 2>&1 &
 pids+=($!)
 "$PY" -m bot.web.chat --host "$BIND" --port "$WEB_PORT" > var/web.log 2>&1 &
@@ -38,5 +38,5 @@ The assistant is starting (about 20 seconds). Then:
 Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
-"$VENV/bin/rasa" run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+"$PY" -m bot.rasa_runtime run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log

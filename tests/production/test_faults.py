@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from tests.e2e.background_app import BackgroundApp
-from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
+from tests.e2e.servers import RASA, ROOT, env, free_port, start_servers, stop_servers, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ APOLOGY = {
 
 def start_actions(port: int, log: Path, **extra: str) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
         cwd=ROOT, env=env(**extra), stdout=log.open("a"), stderr=subprocess.STDOUT,
     )
     wait_for(f"http://127.0.0.1:{port}/health", process, 120, log)

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
+from tests.e2e.servers import RASA, ROOT, env, free_port, start_servers, stop_servers, wait_for
 from tests.throwaway import ThrowawayPostgres, ThrowawayRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
@@ -57,7 +57,7 @@ def cluster(postgres, redis_server, database, tmp_path_factory):
     port = free_port()
     log = workdir / "actions.log"
     actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
         cwd=ROOT, env=env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     wait_for(f"http://127.0.0.1:{port}/health", actions, 120, log)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.servers import BIN, ROOT, env, free_port, wait_for
+from tests.e2e.servers import RASA, ROOT, env, free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_edit_reload_and_refusal_while_running(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "actions.log"
     server = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
         cwd=ROOT, env=env(BOT_KNOWLEDGE_PATH=str(knowledge)), stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
