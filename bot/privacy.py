@@ -39,7 +39,10 @@ def redact(text: Any) -> Any:
 
 
 def redact_event(event: dict) -> dict:
-    """A copy of a serialised Rasa event with the user's text redacted everywhere it appears."""
+    """A copy of a serialised Rasa event with the user's text redacted everywhere it appears (and a
+    bot message's text, which may repeat it)."""
+    if event.get("event") == "bot":
+        return {**event, "text": redact(event.get("text"))}
     if event.get("event") != "user":
         return event
     clean = dict(event)
