@@ -11,7 +11,8 @@ process in one explicit place, rather than as a side effect of Rasa importing a 
 - personal data is removed from every log line, exception text and traceback (`bot.logs`);
 - for the Rasa server (`run` without `actions`): the changes of `bot.rasa_patches`, after checking
   that the installed Rasa is one they were written for, with the action endpoint's `timeout` read
-  from the endpoints file.
+  from the endpoints file; and the knowledge the channels' apology names the official website from
+  (loaded now, not during the incident that makes the first apology).
 
 Started with plain `rasa run`, the assistant still works, without these: Rasa's five-minute action
 timeout, slower validation, and log lines that are not redacted.
@@ -52,7 +53,11 @@ def prepare(argv: Sequence[str]) -> tuple[str, ...]:
     from bot import rasa_patches
 
     endpoints = _option(argv, "--endpoints") or DEFAULT_ENDPOINTS
-    return rasa_patches.install(action_timeout=rasa_patches.action_timeout_of(endpoints))
+    installed = rasa_patches.install(action_timeout=rasa_patches.action_timeout_of(endpoints))
+    from bot.channels import apology
+
+    apology.preload()
+    return installed
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
