@@ -10,6 +10,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import SLOTS, Assistant, Outcome, Turn, default_assistant
+from bot.text import encodable
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -22,8 +23,10 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         if isinstance(e, dict) and isinstance(e.get("value"), str)
     }
     metadata = latest.get("metadata")
+    text = latest.get("text")
     return Turn(
-        text=latest.get("text") or "",
+        # Channels clean the text; a tracker from elsewhere may still hold a lone surrogate.
+        text=encodable(text) if isinstance(text, str) else "",
         intent=intent,
         entities=entities,
         metadata=metadata if isinstance(metadata, dict) else {},

@@ -7,7 +7,7 @@ scripts/run.sh, the tests and the benchmark instead of the `rasa` command.
 Before handing over to Rasa's own command line (same arguments, same behaviour) it prepares the
 process in one explicit place, rather than as a side effect of Rasa importing a channel:
 
-- files it creates are readable by the owner only (umask 077);
+- files it creates are readable by the owner only (umask 077; `var/` 0700, its files 0600);
 - personal data is removed from every log line, exception text and traceback (`bot.logs`);
 - for the Rasa server (`run` without `actions`): the changes of `bot.rasa_patches`, after checking
   that the installed Rasa is one they were written for, with the action endpoint's `timeout` read
@@ -20,7 +20,6 @@ timeout, slower validation, and log lines that are not redacted.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Optional, Sequence
 
@@ -44,9 +43,9 @@ def is_rasa_server(argv: Sequence[str]) -> bool:
 
 def prepare(argv: Sequence[str]) -> tuple[str, ...]:
     """Everything done before Rasa starts; returns the names of the Rasa patches installed."""
-    os.umask(0o077)
     from bot import logs
 
+    logs.private_files()
     logs.install()
     if not is_rasa_server(argv):
         return ()

@@ -3,7 +3,11 @@
 # and the web chat page.
 source "$(dirname "$0")/env.sh"
 scripts/build.sh
+# Logs, conversations and tokens are for the owner's eyes only: every file created from here on is
+# 0600 (folders 0700), and what var/ already holds is made so.
+umask 077
 mkdir -p var
+chmod -R go-rwx var
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"

@@ -19,6 +19,7 @@ from typing import Optional
 from aiohttp import web
 from babel import Locale
 
+from bot import logs
 from bot.knowledge.provider import KnowledgeProvider
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web.strings import widget_strings
@@ -133,8 +134,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--socket-url", default=None)
     args = parser.parse_args(argv)
+    logs.private_files()
+    logs.install()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(args.socket_url), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(args.socket_url), host=args.host, port=args.port, print=None, access_log_class=logs.AccessLogger)
     return 0
 
 

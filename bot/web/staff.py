@@ -33,6 +33,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from bot import logs
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
@@ -399,9 +400,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", "8081")))
     args = parser.parse_args(argv)
+    logs.private_files()
+    logs.install()
     logging.basicConfig(level=logging.INFO)
     app = create_app()
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=logs.AccessLogger)
     return 0
 
 

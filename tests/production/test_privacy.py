@@ -61,6 +61,20 @@ def test_the_tracker_store_keeps_no_personal_data(servers) -> None:
     assert "olena.k@example.com" not in logs and "5390 0754" not in logs
 
 
+@pytest.mark.e2e
+def test_a_lone_surrogate_is_answered_and_nothing_personal_reaches_the_logs(servers) -> None:
+    """A lone surrogate used to crash the action server (spaCy); rasa-sdk then answered 500 with the
+    whole tracker and Rasa logged it, phone, IBAN and e-mail included."""
+    messages = servers.say("privacy-surrogate", "Мій телефон +380 67 123 4567 \ud800, olena.k@example.com, "
+                                                "IBAN BE71 0961 2345 6769. Де знайти житло?")
+    reply = "\n".join(m.get("text") or "" for m in messages)
+    assert not reply.startswith("Вибачте") and ("Житло" in reply or "Де в Бельгії ви живете?" in reply), reply
+    logs = (servers.workdir / "rasa.log").read_text() + (servers.workdir / "actions.log").read_text()
+    assert "UnicodeEncodeError" not in logs and "surrogates not allowed" not in logs
+    for secret in ("123 4567", "olena.k", "0961 2345", "6769"):
+        assert secret not in logs, secret
+
+
 def _events_db(path: Path, conversations: dict[str, float]) -> str:
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)")
