@@ -86,6 +86,11 @@ def test_a_record_is_redacted_once_for_every_handler(captured) -> None:
         assert "KeyError" in output and "olena" not in output
 
 
+def test_cyrillic_names_in_json_escapes_are_found() -> None:
+    text = json.dumps({"text": "мене звати Олена Коваль"})
+    assert "Олена" not in logs.redact_log_text(text) and "\\u041e" not in logs.redact_log_text(text)
+
+
 def test_private_files(tmp_path: Path) -> None:
     var = tmp_path / "var"
     var.mkdir(mode=0o755)
