@@ -10,6 +10,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import SLOTS, Assistant, Outcome, Turn, default_assistant
+from bot.handover.feedback import with_feedback
 from bot.text import encodable
 
 
@@ -24,12 +25,14 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     }
     metadata = latest.get("metadata")
     text = latest.get("text")
+    ranking = latest.get("intent_ranking")
     return Turn(
         # Channels clean the text; a tracker from elsewhere may still hold a lone surrogate.
         text=encodable(text) if isinstance(text, str) else "",
         intent=intent,
         entities=entities,
         metadata=metadata if isinstance(metadata, dict) else {},
+        intent_ranking=[r for r in ranking if isinstance(r, dict)] if isinstance(ranking, list) else (),
         **{slot: tracker.get_slot(slot) for slot in SLOTS},
     )
 
@@ -58,5 +61,8 @@ class AssistantAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        outcome = self.respond(default_assistant(), turn_from_tracker(tracker))
+        turn = turn_from_tracker(tracker)
+        outcome = self.respond(default_assistant(), turn)
+        # "Was this helpful?" under every real answer (and only there): one place for every action.
+        with_feedback(outcome, outcome.slots.get("language") or turn.language)
         return send(outcome, dispatcher)

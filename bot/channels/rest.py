@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.apology import apology_messages
 from bot.channels.limits import RateLimiter
+from bot.handover.gate import intercept as handover_intercept
 from bot.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ class RestInput(InputChannel):
                 input_channel=self.name(),
                 metadata=data["metadata"],
             )
+            if await handover_intercept(request.app, message):
+                # For the helpline staff (or handled by the hand-over): not for the assistant.
+                return response.json(collector.messages)
             try:
                 await on_new_message(message)
             except CancelledError:

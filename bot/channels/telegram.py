@@ -40,9 +40,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.apology import apology_for, too_fast_text
+from bot.channels.apology import apology_for, conversation_language, too_fast_text
 from bot.channels.limits import RateLimiter
 from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
+from bot.handover.feedback import comment_saved, is_comment_prompt, store_comment
+from bot.handover.gate import gate as handover_gate
+from bot.handover.gate import intercept as handover_intercept
 from bot.i18n import translator
 from bot.languages import normalize_language
 from bot.payloads import payload
@@ -81,6 +84,14 @@ class TelegramOutput(OutputChannel):
         await self.api.send_message(self.chat_id, image)
         self.sent += 1
 
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """The optional "what was missing?" after 👎: a message the user can reply to (ForceReply)."""
+        comment = json_message.get("feedback_comment") if isinstance(json_message, dict) else None
+        if isinstance(comment, dict) and comment.get("prompt"):
+            markup = {"force_reply": True, "input_field_placeholder": str(comment.get("placeholder", ""))[:64]}
+            await self.api.send_message(self.chat_id, str(comment["prompt"]), reply_markup=markup)
+            self.sent += 1
+
 
 def _user_language(user: Optional[Dict[str, Any]]) -> Optional[str]:
     return normalize_language((user or {}).get("language_code"))
@@ -114,6 +125,8 @@ class TelegramInput(InputChannel):
         self.secret_token = secret_token
         self.bot_username = (bot_username or "").lstrip("@").lower() or None
         self.api = TelegramApi(token, api_base) if token else None
+        if self.api is not None:
+            handover_gate().register_telegram(self.api)
         self._seen: "OrderedDict[int, None]" = OrderedDict()
         self._app: Any = None
         self.limiter = RateLimiter.from_env()
@@ -200,6 +213,8 @@ class TelegramInput(InputChannel):
             text = payload("share_location" if kind == "location" else "share_media")
         elif text.startswith("/start"):
             text = "/start"
+        elif await self._feedback_comment(chat_id, message, text, language):
+            return "feedback comment"
         await self._process(chat_id, text, language, on_new_message)
         return "message"
 
@@ -232,6 +247,23 @@ class TelegramInput(InputChannel):
             self.bot_username is None or str(replied_user.get("username", "")).lower() == self.bot_username
         )
 
+    async def _feedback_comment(self, chat_id: Any, message: Dict[str, Any], text: str, language: Optional[str]) -> bool:
+        """A reply to the "what was missing?" message after 👎: stored as the comment, not a question."""
+        replied = message.get("reply_to_message")
+        author = replied.get("from") if isinstance(replied, dict) and isinstance(replied.get("from"), dict) else {}
+        if not author.get("is_bot") or not is_comment_prompt(replied.get("text")) or text.startswith("/"):
+            return False
+        if not self.limiter.allow(f"{SENDER_PREFIX}{chat_id}"):
+            return True
+        lang = await conversation_language(self._app, f"{SENDER_PREFIX}{chat_id}") or language
+        if await store_comment(f"{SENDER_PREFIX}{chat_id}", clean_user_text(text)):
+            try:
+                await self.api.send_message(chat_id, comment_saved(lang or "uk"))  # type: ignore[union-attr]
+            except (TelegramApiError, OSError, asyncio.TimeoutError):
+                logger.warning("telegram.comment.reply_failed chat=%s", chat_id)
+            return True
+        return False
+
     async def _process(
         self, chat_id: Any, text: str, language: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
@@ -241,10 +273,11 @@ class TelegramInput(InputChannel):
         if not self.limiter.allow(f"{SENDER_PREFIX}{chat_id}"):
             await self._say_too_fast(chat_id, cleaned, metadata)
             return
+        message = UserMessage(cleaned, output, f"{SENDER_PREFIX}{chat_id}", input_channel=self.name(), metadata=metadata)
+        if await handover_intercept(self._app, message):
+            return  # for the helpline staff (or handled by the hand-over): not for the assistant
         try:
-            await on_new_message(
-                UserMessage(cleaned, output, f"{SENDER_PREFIX}{chat_id}", input_channel=self.name(), metadata=metadata)
-            )
+            await on_new_message(message)
         except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
             logger.exception("telegram.message.failure chat=%s", chat_id)
         if output.sent == 0:
