@@ -35,7 +35,8 @@ from typing import Any, Iterable, Iterator, Optional
 #: Regions whose nationally written phone numbers are recognised (international ones always are).
 PHONE_REGIONS = ("BE", "UA")
 #: libphonenumber's leniency, chosen on the test set (README, "Privacy"): VALID finds every number
-#: of a real range without reading dates as numbers; POSSIBLE only right after a word such as "tel".
+#: of a real range without reading amounts as numbers; POSSIBLE only a few words after a word such as
+#: "tel", "gsm", "call" or "номер". A match shaped like a date is never a phone number.
 PHONE_LENIENCY = "VALID"
 PHONE_CUE_LENIENCY = "POSSIBLE"
 
@@ -161,10 +162,13 @@ _STREETS = [
 ]
 
 _PHONE_CUE_WORDS = (
-    r"(?:\btel\b|\btél\b|\bphone\b|\bgsm\b|\bmobile\b|\bcall\b|\bbel\b|\bnummer\b|\bnuméro\b|\bnumero\b|"
-    r"телефон\w*|\bтел\b|номер\w*|мобільн\w*|дзвон\w*|зателефон\w*|appel\w*|t[ée]l[ée]phone)"
+    r"(?:\btel\b|\btél\b|\bphone\w*|\bgsm\b|\bmobile\b|\bcall\w*|\bbel\w*|\bnummer\b|\bnuméro\b|\bnumero\b|"
+    r"\bnumber\b|\bline\b|\blijn\b|\bligne\b|\bwhatsapp\b|\bviber\b|\bsms\b|\btext me\b|"
+    r"телефон\w*|\bтел\b|номер\w*|мобільн\w*|дзвон\w*|подзвон\w*|зателефон\w*|вайбер\w*|вотсап\w*|лінія|лінії|"
+    r"appel\w*|t[ée]l[ée]phone)"
 )
-_PHONE_CUE = re.compile(_PHONE_CUE_WORDS + r"\W{0,12}$", re.I)
+#: A cue word at most a few words before the number.
+_PHONE_CUE = re.compile(_PHONE_CUE_WORDS + r"(?:\W+\w+){0,3}\W*$", re.I)
 _PHONE_CUE_ANYWHERE = re.compile(_PHONE_CUE_WORDS, re.I)
 
 
@@ -314,6 +318,9 @@ def _addresses(text: str) -> Iterator[Finding]:
             yield Finding(cue.end(), cue.end() + len(span), "[address]")
 
 
+_DATE_SHAPE = re.compile(r"^\(?(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2})\)?$")
+
+
 def _phones(text: str) -> Iterator[Finding]:
     import phonenumbers
     from phonenumbers import Leniency
@@ -323,13 +330,14 @@ def _phones(text: str) -> Iterator[Finding]:
     leniency = getattr(Leniency, PHONE_LENIENCY)
     cued = getattr(Leniency, PHONE_CUE_LENIENCY)
     for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-            yield Finding(match.start, match.end, "[phone]")
+        matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency))
         if cued != leniency and _PHONE_CUE_ANYWHERE.search(text):
             # Right after "tel", "номер", "gsm"...: a number of a possible length is a phone number.
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=cued):
-                if _PHONE_CUE.search(text[max(0, match.start - 30) : match.start]):
-                    yield Finding(match.start, match.end, "[phone]")
+            matches += [m for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=cued)
+                        if _PHONE_CUE.search(text[max(0, m.start - 30) : m.start])]
+        for match in matches:
+            if not _DATE_SHAPE.match(match.raw_string):  # 04.03.2027 is a date, whatever it dials
+                yield Finding(match.start, match.end, "[phone]")
 
 
 def _long_numbers(text: str) -> Iterator[Finding]:
