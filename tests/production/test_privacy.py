@@ -91,7 +91,7 @@ def test_a_lone_surrogate_is_answered_and_nothing_personal_reaches_the_logs(serv
     messages = servers.say("privacy-surrogate", "Мій телефон +380 67 123 4567 \ud800, olena.k@example.com, "
                                                 "IBAN BE71 0961 2345 6769. Де знайти житло?")
     reply = "\n".join(m.get("text") or "" for m in messages)
-    assert not reply.startswith("Вибачте") and ("Житло" in reply or "Де в Бельгії ви живете?" in reply), reply
+    assert not reply.startswith("Вибачте") and ("житло" in reply.casefold() or "Де в Бельгії ви живете?" in reply), reply
     logs = (servers.workdir / "rasa.log").read_text() + (servers.workdir / "actions.log").read_text()
     assert "UnicodeEncodeError" not in logs and "surrogates not allowed" not in logs
     for secret in ("123 4567", "olena.k", "0961 2345", "6769"):
