@@ -3,7 +3,11 @@
 # and the web chat page.
 source "$(dirname "$0")/env.sh"
 scripts/build.sh
+# Logs, conversations and tokens are for the owner's eyes only: every file created from here on is
+# 0600 (folders 0700), and what var/ already holds is made so.
+umask 077
 mkdir -p var
+chmod -R go-rwx var
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
@@ -19,7 +23,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 # The action server listens on loopback only: only the Rasa server calls it.
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" --cors "" \
+"$PY" -m bot.rasa_runtime run actions --actions actions --port "$ACTION_PORT" --cors "" \
   > var/actions.log 2>&1 &
 pids+=($!)
 "$PY" -m bot.web.chat --host "$BIND" --port "$WEB_PORT" > var/web.log 2>&1 &
@@ -41,5 +45,5 @@ The assistant is starting (about 20 seconds). Then:
 Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
-"$VENV/bin/rasa" run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+"$PY" -m bot.rasa_runtime run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log
