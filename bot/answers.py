@@ -49,7 +49,10 @@ def region_buttons(lang: str) -> tuple[Button, ...]:
 def _bullet(fact: Fact, lang: str) -> str:
     _ = translator(lang)
     text = render_text(fact.text[lang], fact.values, lang)
-    return "• " + _("{fact} (as of {date})").format(fact=text, date=format_as_of(fact.as_of, lang))
+    line = "• " + _("{fact} (as of {date})").format(fact=text, date=format_as_of(fact.as_of, lang))
+    if not fact.current:
+        line += " " + _("This was later replaced: see the current information.")
+    return line
 
 
 def source_lines(kb: KnowledgeBase, facts: Iterable[Fact], lang: str) -> list[str]:

@@ -276,7 +276,8 @@ class Assistant:
         kb = self.knowledge.get()
         retriever = retriever_for(kb)
         query = self._query(turn, outcome, text, prior)
-        hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
+        # History (an earlier end date) can answer a question about the past; it weighs half.
+        hits = [h for h in retriever.search(query, limit=12, include_history=True) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
         asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
         trust_topic = TRUST_TOPIC if trust_topic is None else trust_topic
