@@ -256,6 +256,27 @@ def topic_prior(intent_ranking: Iterable[Mapping[str, object]]) -> dict[str, flo
     return prior
 
 
+# -- example questions ----------------------------------------------------------------------------
+
+#: Example questions per fact and language (data/retrieval/<lang>.yml), indexed with the facts.
+EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "data" / "retrieval"
+
+
+def load_example_questions(folder: Path = EXAMPLES_PATH) -> dict[str, dict[str, list[str]]]:
+    """Fact id -> language -> example questions people ask that the fact answers."""
+    import yaml
+
+    found: dict[str, dict[str, list[str]]] = {}
+    if not folder.is_dir():
+        return found
+    for file in sorted(folder.glob("*.yml")):
+        lang = file.stem
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for fact_id, questions in (data.get("questions") or {}).items():
+            found.setdefault(str(fact_id), {})[lang] = [str(q) for q in questions or () if str(q).strip()]
+    return found
+
+
 # -- the index ------------------------------------------------------------------------------------
 
 
@@ -272,6 +293,8 @@ class Weights:
     coarse: float = 0.5
     #: Keywords count this many times the fact's text.
     keywords: int = 2
+    #: Example questions (data/retrieval/) count this many times.
+    examples: int = 1
     #: A question's kind matching the fact's kind (guidance for how-to, statistic for how-many).
     kind_match: float = 0.35
     #: Figures shown for a how-to question, or guidance for a how-many question.
@@ -327,11 +350,17 @@ class Query:
 class Retriever:
     """BM25 over every fact of a knowledge base, with topic, region and kind of question."""
 
-    def __init__(self, kb: KnowledgeBase, weights: Optional[Weights] = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        weights: Optional[Weights] = None,
+        examples: Optional[Mapping[str, Mapping[str, Sequence[str]]]] = None,
+    ) -> None:
         import bm25s
 
         self.kb = kb
         self.weights = weights or Weights()
+        self.examples = load_example_questions() if examples is None else examples
         self.facts: tuple[Fact, ...] = kb.facts
         corpus = [self._document(f) for f in self.facts] or [["<empty>"]]
         bm25 = bm25s.BM25(k1=self.weights.k1, b=self.weights.b)
@@ -389,6 +418,8 @@ class Retriever:
             terms.extend(text_terms(self._fact_text(fact, lang), lang))
             for keyword in fact.keywords.get(lang, ()):
                 terms.extend(text_terms(keyword, lang) * self.weights.keywords)
+            for question in self.examples.get(fact.id, {}).get(lang, ()):
+                terms.extend(text_terms(question, lang) * self.weights.examples)
             _ = translator(lang)
             for topic in fact.topics:
                 terms.extend(text_terms(_(TOPIC_TITLES[topic]), lang))

@@ -1,0 +1,119 @@
+"""The retriever: words in any language meet the facts' words, the kind of question and the region
+rank the facts, typos and derived words still match."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.retrieval import (
+    Query,
+    Retriever,
+    alternatives,
+    analyse,
+    coarse,
+    load_example_questions,
+    question_kind,
+    retriever_for,
+    topic_prior,
+    words,
+)
+
+
+@pytest.fixture(scope="module")
+def retriever(project_knowledge) -> Retriever:
+    return retriever_for(project_knowledge)
+
+
+@pytest.mark.parametrize(
+    "word,lang,other,other_lang",
+    [
+        ("leerlingen", "nl", "leerling", "nl"),
+        ("élèves", "fr", "eleve", "fr"),
+        ("pupils", "en", "pupil", "en"),
+        ("учнів", "uk", "учні", "uk"),
+        ("школу", "uk", "школа", "uk"),
+        ("logements", "fr", "logement", "fr"),
+    ],
+)
+def test_inflected_forms_share_a_term(word: str, lang: str, other: str, other_lang: str) -> None:
+    assert analyse(word, lang) == analyse(other, other_lang)
+    assert analyse(word, lang) in alternatives(other)
+
+
+@pytest.mark.parametrize(
+    "a,b", [("register", "registration"), ("inscrire", "inscription"), ("зареєструватися", "реєстрація")]
+)
+def test_derived_words_meet_in_their_coarse_form(a: str, b: str) -> None:
+    assert coarse(a) == coarse(b)
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("How many emergency villages were built in Flanders?", "figure"),
+        ("Combien d'élèves ukrainiens à Liège ?", "figure"),
+        ("Скільки українців у Бельгії?", "figure"),
+        ("Hoe schrijf ik mijn zoon in?", "howto"),
+        ("Où s'inscrire au CPAS ?", "howto"),
+        ("Як записати дитину до школи?", "howto"),
+        ("Tot wanneer loopt de bescherming?", "when"),
+        ("Сколько будет длиться временная защита?", "when"),
+        ("Depuis quand elle existe, cette protection ?", "when"),
+        ("nooddorp Gent", None),
+    ],
+)
+def test_the_kind_of_question(text: str, kind) -> None:
+    assert question_kind(text) == kind
+
+
+def test_stop_words_and_french_elisions_are_left_out() -> None:
+    assert words("Mon fils a 9 ans, comment l'inscrire dans une école ?") == ["fils", "9", "ans", "inscrire", "école"]
+
+
+def test_the_intent_is_a_prior_not_a_filter(retriever) -> None:
+    # A "how many" question the model reads as statistics still finds the certificates fact, which is
+    # filed under temporary protection.
+    prior = topic_prior([{"name": "ask_statistics", "confidence": 0.8}])
+    hits = retriever.search(Query(text="how many temporary protection certificates were issued?", prior=prior), limit=3)
+    assert any(h.fact.id.startswith("tp.certificates") for h in hits), [h.fact.id for h in hits]
+
+
+def test_a_ukrainian_question_matches_a_dutch_name(retriever) -> None:
+    hits = retriever.search(Query(text="що таке OKAN"), limit=3)
+    assert any("okan" in h.fact.id for h in hits), [h.fact.id for h in hits]
+
+
+def test_keywords_find_what_the_text_does_not_say(retriever) -> None:
+    hits = retriever.search(Query(text="how many pupils in Flanders", region="flanders", ignore=["Flanders"]), limit=3)
+    assert "school.flanders.pupils" in [h.fact.id for h in hits]
+
+
+def test_a_typo_is_read_as_the_closest_word(retriever) -> None:
+    right = [h.fact.id for h in retriever.search(Query(text="nooddorp in Gent"), limit=3)]
+    typo = [h.fact.id for h in retriever.search(Query(text="noodorp in Gent"), limit=3)]
+    assert right[0] == typo[0]
+
+
+def test_how_questions_lead_with_guidance_and_how_many_with_figures(retriever) -> None:
+    how = retriever.search(Query(text="how do I find a school for my son", region="wallonia"), limit=1)
+    many = retriever.search(Query(text="how many pupils go to school", region="wallonia"), limit=1)
+    assert how[0].fact.is_guidance and many[0].fact.is_statistic
+
+
+def test_the_region_filters_other_regions_out(retriever) -> None:
+    hits = retriever.search(Query(text="social housing", region="brussels"), limit=20)
+    assert hits and all(h.fact.region in ("brussels", "belgium", "eu") for h in hits)
+
+
+def test_history_counts_half_and_only_when_asked_for(retriever) -> None:
+    current = retriever.search(Query(text="end date of temporary protection"), limit=50)
+    assert all(h.fact.current for h in current)
+    with_history = retriever.search(Query(text="end date of temporary protection"), limit=50, include_history=True)
+    assert any(not h.fact.current for h in with_history)
+
+
+def test_example_questions_name_current_facts(project_knowledge) -> None:
+    examples = load_example_questions()
+    unknown = [fid for fid in examples if fid not in project_knowledge.by_id]
+    replaced = [fid for fid in examples if fid in project_knowledge.by_id and not project_knowledge.by_id[fid].current]
+    assert not unknown and not replaced, (unknown, replaced)
