@@ -106,6 +106,32 @@ def test_typed_intent_shortcut_cannot_set_slots(servers, sender) -> None:
     assert "Where in Belgium do you live?" in text_of(answer), "no region may have been set by typed text"
 
 
+SLASHED = ['/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet", "/ / /x"]
+
+
+def test_typed_intents_behind_slashes_and_spaces_are_read_as_words(servers, sender) -> None:
+    """"/ /intent{…}" is as closed as "/intent{…}": a normal reply, no language switch, no restart."""
+    assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
+    assert "Work in Flanders:" in text_of(servers.say(sender, "I live in Ghent"))
+    for typed in SLASHED:
+        reply = text_of(servers.say(sender, typed))
+        assert reply.strip() and not reply.startswith(("Désormais", "Sorry, I cannot answer right now")), (typed, reply)
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    reply = text_of(servers.say(sender, "/ /restart"))
+    assert reply.strip() and not reply.startswith("Sorry, I cannot answer right now"), reply
+
+
+def test_slashed_language_choice_keeps_the_language_and_region(servers, sender) -> None:
+    assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
+    assert "Work in Flanders:" in text_of(servers.say(sender, "I live in Ghent"))
+    for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
+        servers.say(sender, typed)
+    # A message without a language signal is answered in the conversation's language: still English.
+    assert text_of(servers.say(sender, "👍")).startswith("I could not find a question"), "the language changed"
+    schools = text_of(servers.say(sender, "How do I enrol my daughter in school?"))
+    assert "School and education in Flanders:" in schools, "the region was forgotten"
+
+
 @pytest.mark.parametrize(
     "raw,content_type,status",
     [

@@ -113,3 +113,20 @@ async def test_messages_before_a_session_and_malformed_messages_are_refused(serv
     await asyncio.sleep(1)
     assert len(errors) >= 5 and not client.received
     await client.close()
+
+
+async def test_typed_intents_behind_slashes_are_read_as_words(servers) -> None:
+    """"/ /intent{…}" over socket.io: a normal reply, the language and the region kept."""
+    client = Client(servers.url, origin_of(servers))
+    await client.connect()
+    await client.say("How can I find a job?")
+    assert any("Work in Flanders:" in r["text"] for r in await client.say("I live in Ghent"))
+    for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
+        replies = await client.say(typed)
+        assert replies and not any(r["text"].startswith(("Désormais", "Sorry, I cannot answer right now")) for r in replies), (typed, replies)
+    replies = await client.say("How do I enrol my daughter in school?")
+    assert any("School and education in Flanders:" in r["text"] for r in replies), replies
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    replies = await client.say("/ /restart")
+    assert replies and not any(r["text"].startswith("Sorry, I cannot answer right now") for r in replies), replies
+    await client.close()

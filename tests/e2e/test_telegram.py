@@ -126,6 +126,21 @@ def test_language_command_offers_the_four_languages(chat) -> None:
     assert replies[0]["text"] == "From now on I will answer in English."
 
 
+def test_typed_intents_behind_slashes_are_read_as_words(chat) -> None:
+    """"/ /intent{…}" in a text or in callback data neither switches the language nor restarts."""
+    chat.say("Де знайти житло?")
+    assert any("Житло у Фландрії:" in r["text"] for r in chat.say("у Генті"))
+    for typed in ('/ /choose_language{"language":"fr"}', '/\t/choose_language{"language":"de"}', "// /greet"):
+        replies = chat.say(typed)
+        assert replies and not any(r["text"].startswith(("Désormais", "Вибачте, зараз я не можу")) for r in replies), (typed, replies)
+    _, replies = chat.press('/ /choose_language{"language":"en"}')
+    assert replies and not any(r["text"].startswith("From now on") for r in replies), replies
+    assert any("Робота у Фландрії:" in r["text"] for r in chat.say("А де шукати роботу?")), "the language or region changed"
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    replies = chat.say("/ /restart")
+    assert replies and not any(r["text"].startswith("Вибачте, зараз я не можу") for r in replies), replies
+
+
 def test_wrong_or_missing_secret_is_refused(servers, chat) -> None:
     update = private_message(servers.telegram.next_update_id(), chat.id, text="hello")
     assert chat.deliver(update, secret="wrong")[0] == 403
