@@ -4,6 +4,9 @@
 source "$(dirname "$0")/env.sh"
 scripts/build.sh
 mkdir -p var
+MODEL="${MODEL:-models/assistant.tar.gz}"
+# No start without a readable model: the server would answer everything with the fallback.
+"$PY" -m bot.tools.preflight "$MODEL" || exit 1
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
@@ -38,5 +41,5 @@ The assistant is starting (about 20 seconds). Then:
 Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
-"$VENV/bin/rasa" run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+"$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log

@@ -141,11 +141,13 @@ def test_slashed_language_choice_keeps_the_language_and_region(servers, sender) 
         (b'{"sender": "x", "message": 42}', "application/json", 400),
         (b'{"sender": {"a": 1}, "message": "hi"}', "application/json", 400),
         (b'{"sender": "x", "message": "\xff\xfe"}', "application/json", 400),
-        (b"sender=x&message=hi", "application/x-www-form-urlencoded", 400),
+        (b"sender=x&message=hi", "application/x-www-form-urlencoded", 415),
+        (b'{"sender": "x", "message": "hi"}', "text/plain", 415),
         (b'{"sender": "x", "message": "' + b"a" * 300_000 + b'"}', "application/json", 413),
         (b"", "application/json", 400),
     ],
-    ids=["broken json", "list", "no sender", "number message", "object sender", "invalid utf-8", "form", "huge", "empty body"],
+    ids=["broken json", "list", "no sender", "number message", "object sender", "invalid utf-8", "form", "text/plain", "huge",
+         "empty body"],
 )
 def test_bad_requests_get_a_4xx(servers, raw, content_type, status) -> None:
     code, body = servers.post(None, raw=raw, content_type=content_type)

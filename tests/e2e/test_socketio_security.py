@@ -130,3 +130,29 @@ async def test_typed_intents_behind_slashes_are_read_as_words(servers) -> None:
     replies = await client.say("/ /restart")
     assert replies and not any(r["text"].startswith("Sorry, I cannot answer right now") for r in replies), replies
     await client.close()
+
+
+async def test_rest_cannot_reach_a_web_chat_conversation(servers) -> None:
+    """The web chat's conversation id is `web-` and the session; REST cannot write into it."""
+    client = Client(servers.url, origin_of(servers))
+    token = await client.connect()
+    await client.say("We live in Liège")
+    loop = asyncio.get_running_loop()
+    reply = await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Where can I find work?")
+    assert "Where in Belgium do you live?" in reply[0]["text"], "REST read the web chat user's region"
+    await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Brussels")
+    replies = await client.say("Where can I find work?")
+    assert any("Work in Wallonia:" in r["text"] for r in replies), "REST changed the web chat user's region"
+    await client.close()
+
+
+async def test_web_chat_connections_log_no_errors(servers) -> None:
+    """Every connection used to leave "Invalid response type None" and a traceback in the log."""
+    for _ in range(3):
+        client = Client(servers.url, origin_of(servers))
+        await client.connect()
+        await client.say("hello")
+        await client.close()
+    await asyncio.sleep(1)
+    log = (servers.workdir / "rasa.log").read_text()
+    assert "Exception occurred while handling uri" not in log and "Invalid response type" not in log

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
+from tests.e2e.servers import BIN, ROOT, env, free_port, start_servers, stop_servers, stored_sender, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -117,7 +117,7 @@ def user_texts(database: str, sender: str) -> list[str]:
     connection = _pg_connect(database)
     try:
         cursor = connection.cursor()
-        cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+        cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (stored_sender(sender),))
         return [json.loads(data)["text"] for kind, data in cursor.fetchall() if kind == "user"]
     finally:
         connection.close()
@@ -144,7 +144,7 @@ def test_concurrent_messages_of_one_conversation_are_handled_in_turn(cluster) ->
     assert sorted(stored) == sorted(messages), "a message was lost or stored twice"
     connection = _pg_connect(database)
     cursor = connection.cursor()
-    cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+    cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (stored_sender(sender),))
     kinds = [(kind, json.loads(data).get("name")) for kind, data in cursor.fetchall()]
     connection.close()
     # Each user message is followed by its own action and a return to listening before the next one.
