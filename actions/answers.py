@@ -16,3 +16,13 @@ class ActionAnswerQuestion(AssistantAction):
 
     def respond(self, assistant: Assistant, turn: Turn) -> Outcome:
         return assistant.answer_question(turn)
+
+
+class ActionShowMore(AssistantAction):
+    """"More about <topic>": the next facts of the topic."""
+
+    def name(self) -> Text:
+        return "action_show_more"
+
+    def respond(self, assistant: Assistant, turn: Turn) -> Outcome:
+        return assistant.more_about(turn)

@@ -22,11 +22,13 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         if isinstance(e, dict) and isinstance(e.get("value"), str)
     }
     metadata = latest.get("metadata")
+    ranking = latest.get("intent_ranking")
     return Turn(
         text=latest.get("text") or "",
         intent=intent,
         entities=entities,
         metadata=metadata if isinstance(metadata, dict) else {},
+        intent_ranking=[r for r in ranking if isinstance(r, dict)] if isinstance(ranking, list) else (),
         **{slot: tracker.get_slot(slot) for slot in SLOTS},
     )
 

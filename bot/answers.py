@@ -14,14 +14,13 @@ from typing import Iterable, Optional, Sequence
 from bot.i18n import translator
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Fact, Website
-from bot.knowledge.render import format_as_of, render_text
-from bot.payloads import region_payload
+from bot.knowledge.render import format_as_of, format_day, render_text
+from bot.payloads import more_payload, region_payload
 from bot.taxonomy import LIVING_REGIONS, REGION_NAMES, TOPIC_TITLES, WHERE
 
-_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
-#: How many facts one chat answer shows at most (the first in the file's order of importance).
-MAX_FACTS = 5
+#: How many facts one chat answer shows at most: the one that answers first, then close ones.
+MAX_FACTS = 3
 
 @dataclass(frozen=True)
 class Button:
@@ -37,6 +36,8 @@ class Reply:
 
     text: str
     buttons: Sequence[Button] = field(default_factory=tuple)
+    #: "answer" (facts from the knowledge), "question" (a question back), or "message".
+    kind: str = "message"
 
 
 def region_buttons(lang: str) -> tuple[Button, ...]:
@@ -86,23 +87,83 @@ def website_lines(sites: Iterable[Website], lang: str, limit: int = 2) -> list[s
     ]
 
 
-def _stems(text: str) -> set[str]:
-    """Rough word stems (first five letters of words of four or more) to match a question to facts."""
-    return {w[:5] for w in _WORDS.findall(text.casefold()) if len(w) >= 4}
+def _source_line_for(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
+    """"Source: …" for one fact: the document and section, or the page, its publisher, address and date."""
+    _ = translator(lang)
+    source = kb.sources[fact.source.doc]
+    title, publisher = source.title[lang], source.publisher[lang]
+    if fact.source.section:
+        section = _("“{section}”").format(section=source.sections[fact.source.section][lang])
+        return _("Source: {title}, section {section} ({publisher}).").format(
+            title=title, section=section, publisher=publisher
+        )
+    if source.url and source.date:
+        return _("Source: {title}, {publisher}, {url} (page dated {date}).").format(
+            title=title, publisher=publisher, url=source.url, date=format_day(source.date, lang)
+        )
+    if source.url and source.accessed:
+        return _("Source: {title}, {publisher}, {url} (read on {date}).").format(
+            title=title, publisher=publisher, url=source.url, date=format_day(source.accessed, lang)
+        )
+    return _("Source: {title} ({publisher}).").format(title=title, publisher=publisher)
 
 
-def rank_facts(facts: list[Fact], lang: str, question: str = "", province: Optional[str] = None) -> list[Fact]:
-    """The reader's province first, then facts sharing words with the question, then file order."""
-    asked = _stems(question)
+def answer_sources(kb: KnowledgeBase, facts: Sequence[Fact], lang: str) -> list[str]:
+    """One source line per document or page the facts come from (sections of one document merged)."""
+    review = [f for f in facts if f.source.section]
+    lines = source_lines(kb, review, lang) if review else []
+    seen: set[str] = set()
+    for fact in facts:
+        if fact.source.section or fact.source.doc in seen:
+            continue
+        seen.add(fact.source.doc)
+        lines.append(_source_line_for(kb, fact, lang))
+    return lines
 
-    def overlap(fact: Fact) -> int:
-        return len(asked & _stems(fact.text[lang])) if asked else 0
 
-    order = {f.id: i for i, f in enumerate(facts)}
-    return sorted(
-        facts,
-        key=lambda f: (0 if province and f.province == province else 1, -overlap(f), order[f.id]),
-    )
+def more_button(topic: str, lang: str) -> Button:
+    """"More about <topic>": the next facts of the topic."""
+    _ = translator(lang)
+    return Button(_("More about: {topic}").format(topic=_(TOPIC_TITLES[topic])), more_payload(topic))
+
+
+def compose_facts(
+    kb: KnowledgeBase,
+    facts: Sequence[Fact],
+    lang: str,
+    region: Optional[str] = None,
+    topic: Optional[str] = None,
+    more: bool = False,
+    today: Optional[dt.date] = None,
+) -> Reply:
+    """An answer that leads with the facts that answer the question, each with its date, then their
+    sources and one official website; "More about <topic>" when the topic has more."""
+    _ = translator(lang)
+    lines = [_bullet(f, lang) for f in facts]
+    statistics = [f for f in facts if f.is_statistic]
+    if statistics:
+        oldest = min((f.as_of for f in statistics), key=lambda a: a.date)
+        if today is None or (today - oldest.date).days > 180:
+            lines.append(
+                _("These figures date from {date} or later and may have changed since.").format(
+                    date=format_as_of(oldest, lang)
+                )
+            )
+    lines.extend(answer_sources(kb, facts, lang))
+    lines.extend(website_lines(kb.websites_for(region, topic), lang, limit=1))
+    buttons = (more_button(topic, lang),) if more and topic else ()
+    return Reply("\n".join(lines), buttons, kind="answer")
+
+
+def no_information(kb: KnowledgeBase, lang: str, region: Optional[str] = None, topic: Optional[str] = None) -> Reply:
+    """Honest: nothing verified on this; where to look, and the nearest topic to browse."""
+    _ = translator(lang)
+    lines = [
+        _("I have no verified information on this yet. Please check the official websites:"),
+        *website_lines(kb.websites_for(region, topic), lang, limit=3),
+    ]
+    buttons = (more_button(topic, lang),) if topic in TOPIC_TITLES else ()
+    return Reply("\n".join(lines), buttons, kind="no_answer")
 
 
 def compose_answer(
@@ -114,40 +175,13 @@ def compose_answer(
     question: str = "",
     today: Optional[dt.date] = None,
 ) -> Reply:
-    """The answer to a question on `topic` for a reader in `region`, in `lang`."""
-    _ = translator(lang)
-    facts = rank_facts(kb.facts_for(topic, region, province), lang, question, province)
+    """The facts of a topic for a reader's region (guidance first), at most MAX_FACTS of them."""
+    facts = kb.facts_for(topic, region, province)
+    facts = sorted(facts, key=lambda f: 0 if f.is_guidance else 1)
+    if not facts:
+        return no_information(kb, lang, region, topic)
     shown = facts[:MAX_FACTS]
-    # The region in the heading only when the answer has facts of that region (not for EU-wide ones).
-    regional = region and (not shown or any(f.region == region for f in shown))
-    where = _(WHERE[region]) if regional else None
-    title = _(TOPIC_TITLES[topic])
-    header = _("{topic} {where}:").format(topic=title, where=where) if where else title + ":"
-    sites = kb.websites_for(region, topic)
-
-    if not shown:
-        lines = [
-            header,
-            _("I have no verified information on this yet. Please check the official websites:"),
-            *website_lines(sites, lang, limit=3),
-        ]
-        return Reply("\n".join(lines))
-
-    lines = [header, *(_bullet(f, lang) for f in shown)]
-    if len(facts) > len(shown):
-        lines.append(_("I know more about this topic: ask a more precise question."))
-    statistics = [f for f in shown if f.is_statistic]
-    if statistics:
-        oldest = min((f.as_of for f in statistics), key=lambda a: a.date)
-        if today is None or (today - oldest.date).days > 180:
-            lines.append(
-                _("These figures date from {date} or later and may have changed since.").format(
-                    date=format_as_of(oldest, lang)
-                )
-            )
-    lines.extend(source_lines(kb, shown, lang))
-    lines.extend(website_lines(sites, lang))
-    return Reply("\n".join(lines))
+    return compose_facts(kb, shown, lang, region, topic, more=len(facts) > len(shown), today=today)
 
 
 def ask_region(lang: str, unknown_place: bool = False) -> Reply:
@@ -157,4 +191,4 @@ def ask_region(lang: str, unknown_place: bool = False) -> Reply:
         text = _("I don't know that place. Which region of Belgium do you live in?")
     else:
         text = _("The answer depends on the region. Where in Belgium do you live?")
-    return Reply(text, region_buttons(lang))
+    return Reply(text, region_buttons(lang), kind="question")

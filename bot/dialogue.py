@@ -11,13 +11,15 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from bot.answers import (
+    MAX_FACTS,
     Button,
     Reply,
     ask_region,
-    compose_answer,
+    compose_facts,
+    no_information,
     website_lines,
 )
 from bot.i18n import translator
@@ -25,19 +27,45 @@ from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
 from bot.languages import ENDONYMS, LANGUAGES, normalize_language
 from bot.payloads import language_payload, payload
-from bot.taxonomy import INTENT_TOPICS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
+from bot.taxonomy import INTENT_TOPICS, LIVING_REGIONS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
+from bot.privacy import redact
 from bot.regions import Gazetteer, Place, default_gazetteer
+from bot.retrieval import Hit, Query, retriever_for, topic_prior
 from bot.text import clean_user_text, has_words
 
 logger = logging.getLogger(__name__)
 
-#: Topics whose answer differs by region: asked for when the region is not known yet.
-REGION_DEPENDENT = frozenset(
-    {"housing", "work", "schooling", "language_courses", "health", "psychological_support", "community_support"}
-)
+#: Below this share of the best score, a fact is not shown beside the best one.
+CLOSE_TO_BEST = 0.7
+
+#: Facts this close to the best one decide whether the answer depends on the region.
+REGION_CLOSE = 0.85
+
+#: A national fact that speaks of this share of the question answers it for every region.
+FULL_COVERAGE = 0.9
+
+#: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
+MIN_ANSWER_SCORE = 0.3
+
+#: How sure the model must be of a question's topic to answer with that topic's facts when the
+#: question's own words are in no fact (the facts speak of "housing", the person of "a flat").
+TRUST_TOPIC = 0.6
+
+#: The same, for the question part of a message that also names a place (the place takes its
+#: share of the model's confidence: "We live in Tournai and we need a flat").
+TRUST_TOPIC_WITH_PLACE = 0.25
 
 #: Slots the assistant keeps for a conversation.
-SLOTS = ("language", "channel_language", "region", "province", "pending_topic")
+SLOTS = (
+    "language",
+    "channel_language",
+    "region",
+    "province",
+    "municipality",
+    "pending_topic",
+    "pending_question",
+    "shown_facts",
+)
 
 
 _FILLER = frozenset(
@@ -69,6 +97,13 @@ class Turn:
     region: Optional[str] = None
     province: Optional[str] = None
     pending_topic: Optional[str] = None
+    municipality: Optional[str] = None
+    #: The question waiting for the region (personal data removed).
+    pending_question: Optional[str] = None
+    #: The facts the last answer showed (so "More about" shows the next ones).
+    shown_facts: Optional[Sequence[str]] = None
+    #: The model's intent ranking for this message: [{"name": ..., "confidence": ...}, ...].
+    intent_ranking: Sequence[Mapping[str, Any]] = ()
 
     @property
     def is_payload(self) -> bool:
@@ -141,6 +176,9 @@ class Assistant:
                 outcome.slots["region"] = place.region
             if place.province != turn.province and (place.province or place.region != turn.region):
                 outcome.slots["province"] = place.province
+            municipality = place.id if place.kind == "municipality" else None
+            if municipality != turn.municipality and (municipality or place.region != turn.region):
+                outcome.slots["municipality"] = municipality
         return lang, place
 
     @staticmethod
@@ -149,41 +187,170 @@ class Assistant:
         province = outcome.slots.get("province", turn.province)
         return region, province
 
+    @staticmethod
+    def _municipality(turn: Turn, outcome: Outcome) -> Optional[str]:
+        return outcome.slots.get("municipality", turn.municipality)
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def _query(self, turn: Turn, outcome: Outcome, text: str, prior: Mapping[str, float]) -> Query:
+        region, province = self._region(turn, outcome)
+        return Query(
+            text=text,
+            region=region,
+            province=province,
+            municipality=self._municipality(turn, outcome),
+            prior=prior,
+            ignore=self.gazetteer.place_words(text) if text else (),
+            prefer_national=region is None,
+        )
+
+    @staticmethod
+    def _prior(turn: Turn) -> dict[str, float]:
+        """The topics the model reads in the message (its question intents' confidences)."""
+        prior = topic_prior(turn.intent_ranking)
+        topic = INTENT_TOPICS.get(turn.intent or "")
+        if topic and topic not in prior:
+            prior[topic] = 1.0
+        return prior
+
+    @staticmethod
+    def _depends_on_region(hits: Sequence[Hit], retriever: Any) -> bool:
+        """True when what to do differs by region. The best fact is one region's advice: yes. A
+        national fact that speaks of the whole question (the registration centre, travelling, the
+        end date): no. Otherwise yes when one region's advice on the best fact's topic is close to
+        it and the other regions have their own advice on that topic (school enrolment, child
+        benefit). Figures never wait for the region: they are shown per region."""
+        best = hits[0]
+        if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
+            return True
+        if best.coverage >= FULL_COVERAGE:
+            return False
+        for hit in hits[1:]:
+            if hit.score < REGION_CLOSE * best.score:
+                break
+            if hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS:
+                shared = set(hit.fact.topics) & set(best.fact.topics)
+                if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
+                    return True
+        return False
+
+    @staticmethod
+    def _choose(hits: Sequence[Hit]) -> list[Hit]:
+        """The best fact, and up to two close ones (not the same fact twice)."""
+        best = hits[0]
+        chosen = [best]
+        for hit in hits[1:]:
+            if len(chosen) >= MAX_FACTS or hit.score < CLOSE_TO_BEST * best.score:
+                break
+            chosen.append(hit)
+        return chosen
+
+    def _answer(
+        self,
+        turn: Turn,
+        outcome: Outcome,
+        lang: str,
+        text: str,
+        prior: Mapping[str, float],
+        topic_hint: Optional[str] = None,
+        trust_topic: float = TRUST_TOPIC,
+    ) -> Outcome:
+        """Answer a question with the facts that answer it, or ask the region first when they differ
+        by region; `text` is the question ("" for a topic button). When the question's words are in
+        no fact, the facts of its topic answer only if the model is sure of the topic (`trust_topic`);
+        otherwise the person is told honestly that there is no verified information."""
+        kb = self.knowledge.get()
+        retriever = retriever_for(kb)
+        query = self._query(turn, outcome, text, prior)
+        hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
+        region = query.region
+        asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
+        sure_of_topic = max(prior.values(), default=0.0) >= trust_topic
+        if hits and asked_words and not sure_of_topic and not any(retriever.covers(h) for h in hits[:3]):
+            # The question has words, no fact speaks of them ("free public transport") and the
+            # model is not sure of the topic: say so honestly rather than show the topic's facts.
+            hits = []
+        if not hits:
+            likely = max(prior, key=prior.get) if prior else topic_hint  # type: ignore[arg-type]
+            outcome.replies.append(no_information(kb, lang, region, likely))
+            outcome.slots["pending_topic"] = None
+            outcome.slots["pending_question"] = None
+            return outcome
+        if region is None and self._depends_on_region(hits, retriever):
+            outcome.slots["pending_topic"] = topic_hint or hits[0].fact.topic
+            outcome.slots["pending_question"] = redact(text) if text else None
+            outcome.replies.append(ask_region(lang))
+            return outcome
+        if region is None:
+            # Answered before the region is known: one region's advice is not shown to everyone.
+            hits = [h for h in hits if not (h.fact.is_guidance and h.fact.region in LIVING_REGIONS)] or hits
+        chosen = self._choose(hits)
+        topic = chosen[0].fact.topic
+        if topic_hint and topic_hint in chosen[0].fact.topics:
+            topic = topic_hint
+        facts = [h.fact for h in chosen]
+        more = any(topic in f.topics for f in kb.facts_for(topic, region, query.province) if f not in facts)
+        outcome.replies.append(compose_facts(kb, facts, lang, region, topic, more=more))
+        ids = tuple(f.id for f in facts)
+        outcome.shown = Shown(fact_ids=ids, topic=topic, question=redact(text) if text else "")
+        outcome.slots["shown_facts"] = list(ids)
+        if turn.pending_topic or turn.pending_question:
+            outcome.slots["pending_topic"] = None
+            outcome.slots["pending_question"] = None
+        return outcome
+
+    def more_about(self, turn: Turn) -> Outcome:
+        """"More about <topic>": the next facts of the topic for the reader's region."""
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        topic = turn.entities.get("topic")
+        if topic not in TOPIC_TITLES:
+            return self.help(turn)
+        kb = self.knowledge.get()
+        region, province = self._region(turn, outcome)
+        already = set(turn.shown_facts or ())
+        facts = sorted(kb.facts_for(topic, region, province), key=lambda f: 0 if f.is_guidance else 1)
+        remaining = [f for f in facts if f.id not in already]
+        if not remaining:
+            # Everything was shown: start again from the first.
+            remaining, already = facts, set()
+        if not remaining:
+            outcome.replies.append(no_information(kb, lang, region, topic))
+            return outcome
+        shown = remaining[:MAX_FACTS]
+        more = len(remaining) > len(shown)
+        outcome.replies.append(compose_facts(kb, shown, lang, region, topic, more=more))
+        ids = tuple(f.id for f in shown)
+        outcome.shown = Shown(fact_ids=ids, topic=topic)
+        outcome.slots["shown_facts"] = sorted(already | set(ids)) if more else list(ids)
+        return outcome
+
     # -- handlers --------------------------------------------------------------------------------
 
     def answer_question(self, turn: Turn) -> Outcome:
-        """Answer a question intent from the knowledge file, asking for the region when needed."""
+        """Answer a question from the knowledge file, asking for the region only when it matters."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
-        if turn.pending_topic and place is not None and _only_a_place(turn.text, place):
+        if (turn.pending_topic or turn.pending_question) and place is not None and _only_a_place(turn.text, place):
             # "у Генті" after "where do you live?": an answer to the region question, whatever
             # topic the model read into the place name.
             return self.set_region(turn)
         topic = INTENT_TOPICS.get(turn.intent or "")
         if topic is None:
             return self._fallback(turn, outcome, lang)
-        region, province = self._region(turn, outcome)
-        if topic in REGION_DEPENDENT and not region:
-            outcome.slots["pending_topic"] = topic
-            outcome.replies.append(ask_region(lang))
-            return outcome
-        if turn.pending_topic:
-            outcome.slots["pending_topic"] = None
         question = "" if turn.is_payload else clean_user_text(turn.text)
-        outcome.replies.append(
-            compose_answer(self.knowledge.get(), topic, lang, region, province, question=question)
-        )
-        return outcome
+        return self._answer(turn, outcome, lang, question, self._prior(turn), topic_hint=topic)
 
     def set_region(self, turn: Turn) -> Outcome:
-        """The user named a place or pressed a region button: remember it, answer what was pending."""
+        """The user named a place or pressed a region button: remember it, then answer the question
+        that was waiting, or the question asked with the place ("we live in Tournai and need a flat")."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
         _ = translator(lang)
         if place is None:
             outcome.replies.append(ask_region(lang, unknown_place=True))
             return outcome
-        region, province = self._region(turn, outcome)
         name = place.name(lang) if place.kind == "municipality" else None
         region_name = _(REGION_NAMES[place.region])
         if name and name.casefold() != region_name.casefold():
@@ -191,14 +358,35 @@ class Assistant:
         else:
             note = _("Noted: {region}.").format(region=region_name)
         outcome.replies.append(Reply(note))
-        if turn.pending_topic in TOPIC_TITLES:
-            outcome.slots["pending_topic"] = None
-            outcome.replies.append(
-                compose_answer(self.knowledge.get(), turn.pending_topic, lang, region, province)
-            )
-        else:
-            outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
+        text = "" if turn.is_payload else clean_user_text(turn.text)
+        if text and not _only_a_place(text, place):
+            # A question with a place is a question: answer it for that place.
+            answered = self._answer_if_matched(turn, outcome, lang, text, trust_topic=TRUST_TOPIC_WITH_PLACE)
+            if answered:
+                return outcome
+        if turn.pending_question or turn.pending_topic in TOPIC_TITLES:
+            prior = {turn.pending_topic: 1.0} if turn.pending_topic in TOPIC_TITLES else {}
+            return self._answer(turn, outcome, lang, turn.pending_question or "", prior, topic_hint=turn.pending_topic)
+        outcome.replies.append(Reply(_("What would you like to know?"), self._topic_buttons(lang)))
         return outcome
+
+    def _answer_if_matched(self, turn: Turn, outcome: Outcome, lang: str, text: str, trust_topic: float = 1.01) -> bool:
+        """Answer `text` when its own words point to facts, or when the model reads a question
+        topic in it with at least `trust_topic` confidence."""
+        retriever = retriever_for(self.knowledge.get())
+        prior = self._prior_without_own_intent(turn)
+        query = self._query(turn, outcome, text, prior)
+        hits = retriever.search(query, limit=1)
+        matched = bool(hits) and retriever.has_lexical_match(hits[0]) and hits[0].score >= MIN_ANSWER_SCORE
+        if not matched and max(prior.values(), default=0.0) < trust_topic:
+            return False
+        self._answer(turn, outcome, lang, text, prior, trust_topic=trust_topic)
+        return True
+
+    @staticmethod
+    def _prior_without_own_intent(turn: Turn) -> dict[str, float]:
+        """The question topics in the model's ranking (for a message it read as something else)."""
+        return topic_prior(turn.intent_ranking)
 
     def choose_language(self, turn: Turn) -> Outcome:
         """Switch to a language the user named or picked; show the choice when none was named."""
@@ -208,6 +396,10 @@ class Assistant:
             requested = requested_language(turn.text)
         if requested is None:
             lang, _place = self._context(turn, outcome)
+            text = "" if turn.is_payload else clean_user_text(turn.text)
+            if text and len(text.split()) >= 4 and self._answer_if_matched(turn, outcome, lang, text):
+                # "Can I travel to Poland with this status?" names no language to speak: a question.
+                return outcome
             _ = translator(lang)
             outcome.replies.append(
                 Reply(
@@ -220,7 +412,7 @@ class Assistant:
         _ = translator(requested)
         outcome.slots["language"] = requested
         outcome.replies.append(Reply(_("From now on I will answer in English.")))
-        if turn.pending_topic in TOPIC_TITLES:
+        if turn.pending_topic in TOPIC_TITLES or turn.pending_question:
             # Repeat the pending question (asking for the region) in the new language.
             outcome.replies.append(ask_region(requested))
         return outcome
@@ -297,7 +489,10 @@ class Assistant:
         """Out of scope or not understood: say what the assistant can do and where to look."""
         outcome = Outcome()
         lang, place = self._context(turn, outcome)
-        if place is not None and (turn.pending_topic or _only_a_place(turn.text, place)):
+        if not turn.is_payload and not clean_user_text(turn.text) and not turn.language:
+            # An empty first message (a chat widget's start): a greeting.
+            return self.greet(turn)
+        if place is not None and (turn.pending_topic or turn.pending_question or _only_a_place(turn.text, place)):
             # A place the model did not classify: an answer to the region question, or a move.
             return self.set_region(turn)
         return self._fallback(turn, outcome, lang)
@@ -346,4 +541,4 @@ def default_assistant() -> Assistant:
     return Assistant(KnowledgeProvider(), default_gazetteer())
 
 
-__all__ = ["Assistant", "Outcome", "Shown", "Turn", "INTENT_TOPICS", "REGION_DEPENDENT", "SLOTS", "WHERE", "default_assistant", "warm_up"]
+__all__ = ["Assistant", "Outcome", "Shown", "Turn", "INTENT_TOPICS", "SLOTS", "WHERE", "default_assistant", "warm_up"]

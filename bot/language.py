@@ -50,10 +50,19 @@ NEUTRAL_WORDS = frozenset("ok oke oké okay okey merci super top info ja no nein
 
 @dataclass(frozen=True)
 class Detection:
-    """The language a message is written in, if it says so clearly."""
+    """The language a message is written in, if it says so clearly; else the best guess."""
 
     language: Optional[str]
     reason: str
+    #: The most likely of the four languages even when the signal is not clear (None: no idea).
+    guess: Optional[str] = None
+    #: How sure the guess is (0 to 1).
+    guess_confidence: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.language is not None and self.guess is None:
+            object.__setattr__(self, "guess", self.language)
+            object.__setattr__(self, "guess_confidence", 1.0)
 
 
 @lru_cache(maxsize=1)
@@ -132,21 +141,36 @@ class LanguageDetector:
             clear = (top_votes >= 2 and second_votes == 0) or (top_votes >= 3 and top_votes >= 2 * second_votes)
         if clear:
             return Detection(top, "signal words")
+        # Not clear: a guess for a conversation that has no language yet.
+        vote_guess = top if top_votes > second_votes else None
+        vote_confidence = 0.5 if vote_guess else 0.0
         if len(words) <= 2 and len(letters) < self.min_letters:
-            return Detection(None, "too short")
+            return Detection(None, "too short", vote_guess, vote_confidence)
         if not self.use_model:
-            return Detection(None, "no model")
+            return Detection(None, "no model", vote_guess, vote_confidence)
         detector = _lingua()
         latin_text = " ".join(w for w in words if _LATIN.search(w))
         confidences = detector.compute_language_confidence_values(latin_text)
         if not confidences:
-            return Detection(None, "undetected")
+            return Detection(None, "undetected", vote_guess, vote_confidence)
         best = confidences[0]
         code = _LINGUA_CODES.get(best.language.name)
+        # The best of the four (Russian counts for Ukrainian), however unsure.
+        ours = {}
+        for value in confidences:
+            lang = normalize_language(_LINGUA_CODES.get(value.language.name))
+            if lang in LANGUAGES:
+                ours[lang] = ours.get(lang, 0.0) + value.value
+        guess = max(ours, key=ours.get) if ours else vote_guess  # type: ignore[arg-type]
+        guess_confidence = ours.get(guess, vote_confidence) if guess else 0.0
         needed = self.min_confidence if len(words) >= 3 else max(self.min_confidence, 0.9)
         if best.value < needed or code not in LANGUAGES:
-            return Detection(None, f"unsure ({code} {best.value:.2f})")
+            return Detection(None, f"unsure ({code} {best.value:.2f})", guess, guess_confidence)
         return Detection(code, f"lingua {best.value:.2f}")
+
+
+#: How sure a first message's language guess must be to overrule the channel's language hint.
+FIRST_MESSAGE_GUESS = 0.5
 
 
 def choose_language(
@@ -154,12 +178,19 @@ def choose_language(
     current: Optional[str],
     hint: Optional[str] = None,
 ) -> str:
-    """The answer language: a clear signal in the message, else the current one, else the hint."""
+    """The answer language: a clear signal in the message, else the current one. A conversation
+    with no language yet takes the message's best guess, combined with the channel's hint: the hint
+    wins only when the guess is weak ("Is there free public transport for us?" is English even when
+    the detector is not sure)."""
     if detection.language in LANGUAGES:
         return detection.language  # type: ignore[return-value]
     if current in LANGUAGES:
         return current  # type: ignore[return-value]
-    return normalize_language(hint) or DEFAULT_LANGUAGE
+    hinted = normalize_language(hint)
+    guess = detection.guess if detection.guess in LANGUAGES else None
+    if guess and hinted and guess != hinted:
+        return guess if detection.guess_confidence >= FIRST_MESSAGE_GUESS else hinted
+    return guess or hinted or DEFAULT_LANGUAGE
 
 
 #: How people name a language they want to switch to, in the four languages (and Russian).

@@ -12,7 +12,7 @@ import re
 from typing import Optional
 
 from bot.languages import LANGUAGES, normalize_language
-from bot.taxonomy import LIVING_REGIONS, TOPIC_INTENTS
+from bot.taxonomy import LIVING_REGIONS, TOPIC_INTENTS, TOPICS
 
 #: Regions a user can pick with a button (kept for existing imports).
 REGION_CHOICES = LIVING_REGIONS
@@ -32,10 +32,16 @@ def region_payload(region: str) -> str:
     return payload("inform_region", region=region)
 
 
+def more_payload(topic: str) -> str:
+    """"More about <topic>": the next facts of a topic."""
+    return payload("more_about", topic=topic)
+
+
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(
     [payload(i) for i in ("greet", "help", "start_over", "choose_language", "share_media", "share_location", *TOPIC_INTENTS)]
     + [language_payload(lang) for lang in LANGUAGES]
     + [region_payload(region) for region in REGION_CHOICES]
+    + [more_payload(topic) for topic in TOPICS]
 )
 
 #: Chat commands (as Telegram clients send them) and the payload each stands for.

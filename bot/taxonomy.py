@@ -133,8 +133,11 @@ CONVERSATION_INTENTS: tuple[str, ...] = (
 #: Sent by channels, never typed: a sticker, photo, voice message... or a location.
 CHANNEL_INTENTS: tuple[str, ...] = ("share_media", "share_location")
 
+#: Sent only by the assistant's own buttons ("More about <topic>").
+BUTTON_INTENTS: tuple[str, ...] = ("more_about",)
+
 #: Every intent of the model's domain.
-INTENTS: tuple[str, ...] = CONVERSATION_INTENTS + CHANNEL_INTENTS + TOPIC_INTENTS
+INTENTS: tuple[str, ...] = CONVERSATION_INTENTS + CHANNEL_INTENTS + BUTTON_INTENTS + TOPIC_INTENTS
 
 # -- kinds of fact -------------------------------------------------------------------------------
 
@@ -142,6 +145,7 @@ INTENTS: tuple[str, ...] = CONVERSATION_INTENTS + CHANNEL_INTENTS + TOPIC_INTENT
 FACT_KINDS: tuple[str, ...] = ("statistic", "context", "guidance")
 
 __all__ = [
+    "BUTTON_INTENTS",
     "CHANNEL_INTENTS",
     "CONVERSATION_INTENTS",
     "FACT_KINDS",

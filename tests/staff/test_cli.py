@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.render import format_day
+from bot.staff.sheets import sheet_facts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -102,7 +106,9 @@ def test_sheets_per_language_and_region_with_pdf(tmp_path: Path) -> None:
             html = (tmp_path / lang / f"{region}.html").read_text(encoding="utf-8")
             assert f'lang="{lang}"' in html
             assert (tmp_path / lang / f"{region}.pdf").read_bytes()[:5] == b"%PDF-"
-    assert "Дані станом на 13 червня 2025" in (tmp_path / "uk" / "flanders.html").read_text(encoding="utf-8")
+    newest = max(f.as_of.date for f in sheet_facts(load_knowledge(ROOT / "data" / "knowledge"), "flanders"))
+    stamp = f"Дані станом на {format_day(newest, 'uk')}"
+    assert stamp in (tmp_path / "uk" / "flanders.html").read_text(encoding="utf-8")
     wallonia_fr = (tmp_path / "fr" / "wallonia.html").read_text(encoding="utf-8")
     assert "Province de Liège:" in wallonia_fr and "www.wallonie.be/ukraine" in wallonia_fr
     assert "Actiris" not in wallonia_fr, "a Walloon sheet shows no Brussels facts"

@@ -1,0 +1,538 @@
+"""Finding the facts that answer a question: one retriever for the assistant and the staff search.
+
+Each fact is indexed with its text in all four languages, its keywords (the words people use that the
+text does not: "pupils", "nooddorp", "CPAS/OCMW", misspellings), its topics' titles and its text
+values (names such as "Ariane" or "TempHoWal"). A question is matched against all of it, whatever its
+language: a Ukrainian question can match the Dutch wording of a name.
+
+Words are reduced to a shared form with libraries:
+
+- Latin-script words: the Snowball stemmers for Dutch, French and English (PyStemmer, C code, no data
+  to load), accents folded after stemming ("école" and "ecole" meet). A word of a question is tried in
+  each of the three stemmings and its own form, and counts once, with its best match.
+- Cyrillic words: simplemma's Ukrainian lemmatiser ("школу" -> "школа", "учнів" -> "учень").
+- Stop words: spaCy's lists for the four languages (question words are read before they go).
+- Typos: a word of a question that is in no fact is matched to the closest word of the facts with
+  rapidfuzz (similarity of at least 85 %, words of five letters or more).
+- Ranking: BM25 (bm25s) over the facts, combined with
+
+  * the topic prior: how likely the question is about each topic, from the intent classifier (a
+    prior, not a filter: a "how many" question the model reads as statistics still finds the
+    certificates fact under temporary protection);
+  * the reader's region, province and municipality (facts of another region are left out once the
+    region is known);
+  * the kind of question: how / where / can-I questions prefer guidance (what to do), how-many
+    questions prefer figures.
+
+The retriever knows nothing about Rasa: the assistant passes the intent ranking it got from the
+model, the staff search a topic prior of its own (bot.staff.search.TopicPrior).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping, Optional, Sequence
+
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.model import Fact
+from bot.knowledge.render import render_text
+from bot.languages import LANGUAGES
+from bot.taxonomy import INTENT_TOPICS, LIVING_REGIONS, TOPIC_TITLES
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_DIGITS = re.compile(r"^\d+$")
+_FOLD = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "ё": "е", "ґ": "г"})
+
+# -- words ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> dict:
+    import Stemmer
+
+    return {"nl": Stemmer.Stemmer("dutch"), "fr": Stemmer.Stemmer("french"), "en": Stemmer.Stemmer("english")}
+
+
+def _spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop-word list of a language, read from its data file without importing spaCy
+    (importing the package loads thinc and TensorFlow: seconds and hundreds of megabytes)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(list(spec.submodule_search_locations)[0]) / "lang" / lang / "stop_words.py"
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - a data file of an installed package
+    return frozenset(namespace.get("STOP_WORDS", ()))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Words too common to tell facts apart, in the four languages (spaCy's lists)."""
+    EN, FR, NL, UK = (_spacy_stop_words(lang) for lang in ("en", "fr", "nl", "uk"))
+
+    # Words of the assistant's subjects that the general lists count as stop words.
+    keep = {"back", "move", "call", "name", "first", "last", "full", "part", "give", "show"}
+    extra = {
+        # Russian function words (Russian questions are answered in Ukrainian).
+        "как", "где", "что", "это", "мне", "мы", "вы", "для", "или", "если", "можно", "нужно", "есть",
+        "и", "в", "на", "с", "по", "у", "к", "о", "от", "из", "за", "до", "не", "ли", "мой", "моя",
+        # Politeness and chat filler.
+        "please", "pls", "hello", "hi", "svp", "stp", "aub", "alstublieft", "bonjour", "dag", "hallo",
+        "будь", "ласка", "привіт", "добрий", "день", "дякую", "thanks", "merci", "bedankt",
+    }
+    words = {_fold(w) for w in (*EN, *FR, *NL, *UK, *extra)} - keep
+    return frozenset(words)
+
+
+def _fold(word: str) -> str:
+    return word.casefold().translate(_FOLD)
+
+
+def _strip_accents(word: str) -> str:
+    if _CYRILLIC.search(word):
+        # Cyrillic keeps its letters (й, ї): only Latin accents are folded.
+        return unicodedata.normalize("NFC", word)
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def _lemma_uk(word: str) -> str:
+    import simplemma
+
+    return _fold(simplemma.lemmatize(word, lang="uk"))
+
+
+@lru_cache(maxsize=65536)
+def analyse(word: str, lang: str) -> str:
+    """The index term of one word of a text written in `lang`."""
+    word = _fold(word)
+    if _CYRILLIC.search(word):
+        return _lemma_uk(word)
+    if lang in ("nl", "fr", "en"):
+        word = _stemmers()[lang].stemWord(word)
+    return _strip_accents(word)
+
+
+@lru_cache(maxsize=65536)
+def alternatives(word: str) -> tuple[str, ...]:
+    """The index terms a word of a question may stand for, whatever the question's language."""
+    folded = _fold(word)
+    if _CYRILLIC.search(folded):
+        return tuple(dict.fromkeys((_lemma_uk(folded), folded)))
+    forms = [analyse(folded, lang) for lang in ("nl", "fr", "en")]
+    return tuple(dict.fromkeys((*forms, _strip_accents(folded))))
+
+
+#: Ukrainian verb prefixes the nouns of the facts do not have ("зареєструватися" / "реєстрація").
+_CYRILLIC_PREFIXES = ("пере", "від", "за", "по", "ви", "з")
+#: Letters a word keeps for the coarse match.
+COARSE_LETTERS = 6
+
+
+@lru_cache(maxsize=65536)
+def coarse(word: str) -> Optional[str]:
+    """A coarse form shared by derived words that stemming keeps apart ("register" and
+    "registration", "inscrire" and "inscription", "зареєструватися" and "реєстрація"): the first six
+    letters of a long word, after a Ukrainian verb prefix. None for short words."""
+    folded = _strip_accents(_fold(word))
+    if _CYRILLIC.search(folded):
+        for prefix in _CYRILLIC_PREFIXES:
+            if folded.startswith(prefix) and len(folded) - len(prefix) >= COARSE_LETTERS + 1:
+                folded = folded[len(prefix):]
+                break
+    if len(folded) <= COARSE_LETTERS or _DIGITS.match(folded):
+        return None
+    return "~" + folded[:COARSE_LETTERS]
+
+
+#: French and English elisions and clitics: "l'inscrire" is "inscrire", "children's" is "children".
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=[^\W\d_])|'(?:s|re|ve|ll|d|m|t)$", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, without stop words (single letters only when they are digits)."""
+    stop = stop_words()
+    out = []
+    for raw in _WORD.findall(text or ""):
+        if "'" in raw or "’" in raw:
+            raw = raw.replace("’", "'")
+            if not _CYRILLIC.search(raw):
+                raw = _ELISION.sub("", raw)
+        folded = _fold(raw)
+        if folded in stop or (len(folded) < 2 and not folded.isdigit()):
+            continue
+        out.append(raw)
+    return out
+
+
+def text_terms(text: str, lang: str) -> list[str]:
+    """The index terms of a text written in `lang`: each word's stem or lemma, and its coarse form."""
+    terms = []
+    for w in words(text):
+        if _DIGITS.match(w):
+            continue
+        terms.append(analyse(w, lang))
+        rough = coarse(w)
+        if rough:
+            terms.append(rough)
+    return terms
+
+
+# -- questions ------------------------------------------------------------------------------------
+
+#: How people ask for a figure, in the four languages and Russian.
+_HOW_MANY = re.compile(
+    r"\b(how many|how much|number of|percentage|share of|statistic|figures?|"
+    r"скільки|кількість|відсот|статистик|сколько|количеств|"
+    r"hoeveel|aantal|percent|cijfers?|statistiek|"
+    r"combien|nombre de|pourcentage|chiffres?|statistique)",
+    re.IGNORECASE,
+)
+#: How people ask what to do, where to go, whether they may.
+_HOW_TO = re.compile(
+    r"\b(how|where|can i|can we|may i|do i|do we|should i|must i|need to|what (?:do|should|must|can)|who|"
+    r"is it possible|am i allowed|are we allowed|apply|register|enrol|sign up|find|get|"
+    r"як |де |куди|чи можу|чи можна|можна|треба|потрібно|що робити|кому|до кого|"
+    r"как |где |куда|можно ли|нужно|что делать|"
+    r"hoe |waar|kan ik|kunnen we|mag ik|moet ik|wie |wat moet|aanvragen|inschrijven|"
+    r"comment|où |ou puis|puis-je|peut-on|est-ce que (?:je|on|nous) peu|dois-je|faut-il|qui |que faire|s'inscrire|inscrire)",
+    re.IGNORECASE,
+)
+
+
+#: How people ask until when, how long, since when.
+_WHEN = re.compile(
+    r"\b(until when|till when|how long|end date|expir|when does|when will|"
+    r"до якого|до коли|скільки трива|як довго|коли закінч|коли спливає|"
+    r"до какого|сколько длит|как долго|когда закончи|"
+    r"tot wanneer|hoe lang|wanneer (?:loopt|eindigt|stopt)|einddatum|verloopt|"
+    r"jusqu'(?:à|a) quand|combien de temps|quand (?:se termine|expire|prend fin)|date de fin|expire)",
+    re.IGNORECASE,
+)
+
+
+def question_kind(text: str) -> Optional[str]:
+    """'figure' for a how-many question, 'when' for until-when / how-long, 'howto' for a
+    how/where/can-I question, else None."""
+    if not text:
+        return None
+    padded = f" {text} "
+    if _HOW_MANY.search(padded):
+        return "figure"
+    if _WHEN.search(padded):
+        return "when"
+    if _HOW_TO.search(padded):
+        return "howto"
+    return None
+
+
+def topic_prior(intent_ranking: Iterable[Mapping[str, object]]) -> dict[str, float]:
+    """How likely each topic is, from the model's intent ranking (question intents only)."""
+    prior: dict[str, float] = {}
+    for item in intent_ranking or ():
+        topic = INTENT_TOPICS.get(str(item.get("name")))
+        confidence = item.get("confidence")
+        if topic and isinstance(confidence, (int, float)):
+            prior[topic] = prior.get(topic, 0.0) + float(confidence)
+    return prior
+
+
+# -- the index ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence is combined (tuned on the dev questions, tests/answers/dev/)."""
+
+    lexical: float = 1.0
+    prior: float = 0.8
+    #: A coarse match (six first letters) counts this share of an exact one.
+    coarse: float = 0.5
+    #: Keywords count this many times the fact's text.
+    keywords: int = 2
+    #: A question's kind matching the fact's kind (guidance for how-to, statistic for how-many).
+    kind_match: float = 0.35
+    #: Figures shown for a how-to question, or guidance for a how-many question.
+    kind_mismatch: float = -0.25
+    #: Guidance slightly ahead of context and figures when the question says nothing of its kind.
+    guidance_default: float = 0.1
+    region: float = 0.25
+    #: Taken from a region's facts when the person's region is not known (Query.prefer_national).
+    other_region: float = 0.15
+    province: float = 0.15
+    municipality: float = 0.25
+    #: Below this share of the best lexical score a fact is not a lexical match.
+    lexical_floor: float = 2.0
+    #: Similarity (0-100) a misspelt word needs to be read as a word of the facts.
+    fuzzy_cutoff: float = 85.0
+    #: Share of a question's words (weighted by rarity) a fact must speak of to count as a match.
+    coverage: float = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A fact and how well it answers the question."""
+
+    fact: Fact
+    score: float
+    lexical: float = 0.0
+    prior: float = 0.0
+    #: The share of the question's words (weighted by rarity) that this fact speaks of.
+    coverage: float = 0.0
+
+
+@dataclass
+class Query:
+    """A question and what is known around it."""
+
+    text: str = ""
+    region: Optional[str] = None
+    province: Optional[str] = None
+    municipality: Optional[str] = None
+    #: Topic -> probability (the intent classifier's, or the staff search's prior).
+    prior: Mapping[str, float] = field(default_factory=dict)
+    #: Words to leave out (place names: the region is handled apart).
+    ignore: Sequence[str] = ()
+    #: The person's region is not known yet: a region's own facts weigh a little less than national
+    #: ones (they are true for a third of the people who ask).
+    prefer_national: bool = False
+
+
+class Retriever:
+    """BM25 over every fact of a knowledge base, with topic, region and kind of question."""
+
+    def __init__(self, kb: KnowledgeBase, weights: Optional[Weights] = None) -> None:
+        import bm25s
+
+        self.kb = kb
+        self.weights = weights or Weights()
+        self.facts: tuple[Fact, ...] = kb.facts
+        corpus = [self._document(f) for f in self.facts] or [["<empty>"]]
+        self._bm25 = bm25s.BM25(k1=1.2, b=0.5)
+        self._bm25.index(corpus, show_progress=False)
+        self._vocab = frozenset(t for doc in corpus for t in doc)
+        # Surface forms of the facts' words, for typo matching: folded word -> its term.
+        self._surface: dict[str, str] = {}
+        for fact in self.facts:
+            for lang in LANGUAGES:
+                for w in words(self._fact_text(fact, lang)):
+                    folded = _strip_accents(_fold(w))
+                    if len(folded) >= 5 and not _DIGITS.match(folded):
+                        self._surface.setdefault(folded, analyse(w, lang))
+        self._surface_list = list(self._surface)
+        self._position = {f.id: i for i, f in enumerate(self.facts)}
+        self._guidance_regions: dict[str, set[str]] = {}
+        for fact in self.facts:
+            if fact.is_guidance and fact.current and fact.region in LIVING_REGIONS:
+                for topic in fact.topics:
+                    self._guidance_regions.setdefault(topic, set()).add(fact.region)
+
+    def guidance_regions(self, topic: str) -> frozenset[str]:
+        """The regions that have their own guidance on a topic."""
+        return frozenset(self._guidance_regions.get(topic, ()))
+
+    # -- indexing ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _fact_text(fact: Fact, lang: str) -> str:
+        return render_text(fact.text[lang], fact.values, lang)
+
+    def _document(self, fact: Fact) -> list[str]:
+        from bot.i18n import translator
+
+        terms: list[str] = []
+        for lang in LANGUAGES:
+            terms.extend(text_terms(self._fact_text(fact, lang), lang))
+            for keyword in fact.keywords.get(lang, ()):
+                terms.extend(text_terms(keyword, lang) * self.weights.keywords)
+            _ = translator(lang)
+            for topic in fact.topics:
+                terms.extend(text_terms(_(TOPIC_TITLES[topic]), lang))
+        for value in fact.values.values():
+            if value.kind in ("text", "url"):
+                terms.extend(text_terms(re.sub(r"[./:-]", " ", str(value.value)), "en"))
+        return terms or ["<empty>"]
+
+    # -- matching ---------------------------------------------------------------------------------
+
+    def _fuzzy(self, word: str) -> Optional[str]:
+        from rapidfuzz import fuzz, process
+
+        folded = _strip_accents(_fold(word))
+        if len(folded) < 5 or _CYRILLIC.search(folded) and len(folded) < 6:
+            return None
+        found = process.extractOne(folded, self._surface_list, scorer=fuzz.ratio, score_cutoff=self.weights.fuzzy_cutoff)
+        return self._surface[found[0]] if found else None
+
+    def query_terms(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
+        """For each word of the question, the index terms it may stand for, and its coarse form."""
+        ignored = {_fold(w) for phrase in ignore for w in _WORD.findall(phrase)}
+        out: list[tuple[tuple[str, ...], Optional[str]]] = []
+        for word in words(text):
+            if _fold(word) in ignored or _DIGITS.match(word):
+                continue
+            options = tuple(t for t in alternatives(word) if t in self._vocab)
+            if not options:
+                guess = self._fuzzy(word)
+                options = (guess,) if guess else ()
+            rough = coarse(word)
+            rough = rough if rough in self._vocab else None
+            if options or rough:
+                out.append((options, rough))
+        return out
+
+    def content_words(self, text: str, ignore: Sequence[str] = ()) -> list[str]:
+        """The question's words that carry its content (no stop words, places or numbers)."""
+        ignored = {_fold(w) for phrase in ignore for w in _WORD.findall(phrase)}
+        return [w for w in words(text) if _fold(w) not in ignored and not _DIGITS.match(w)]
+
+    def match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float]]:
+        """BM25 of every fact for the question (each word counted once, with its best form), and the
+        share of the question's words each fact speaks of, weighted by how rare the words are (a
+        word no fact uses weighs most)."""
+        import numpy as np
+
+        n = len(self.facts)
+        total = np.zeros(n, dtype="float32")
+        covered = np.zeros(n, dtype="float32")
+        rarest = math.log(1 + (n + 0.5) / 0.5)
+        weight_sum = 0.0
+        matched = {w.casefold(): o for w, o in zip(self.content_words(text, ignore), self.query_terms_for(text, ignore))}
+        for word in self.content_words(text, ignore):
+            options, rough = matched.get(word.casefold(), ((), None))
+            best = None
+            for term in options:
+                scores = self._bm25.get_scores([term])
+                best = scores if best is None else np.maximum(best, scores)
+            if rough:
+                scores = self.weights.coarse * self._bm25.get_scores([rough])
+                best = scores if best is None else np.maximum(best, scores)
+            if best is None:
+                weight_sum += rarest
+                continue
+            present = best > 0
+            df = int(present.sum())
+            weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            weight_sum += weight
+            covered += weight * present
+            total += best
+        coverage = covered / weight_sum if weight_sum else covered
+        return [float(s) for s in total], [float(c) for c in coverage]
+
+    def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
+        """query_terms, one entry per content word (empty when the word matches nothing)."""
+        out = []
+        for word in self.content_words(text, ignore):
+            options = tuple(t for t in alternatives(word) if t in self._vocab)
+            if not options:
+                guess = self._fuzzy(word)
+                options = (guess,) if guess else ()
+            rough = coarse(word)
+            out.append((options, rough if rough in self._vocab else None))
+        return out
+
+    def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
+        """BM25 of every fact for the question."""
+        return self.match(text, ignore)[0]
+
+    def search(
+        self,
+        query: Query,
+        topic: Optional[str] = None,
+        regions: Optional[Iterable[str]] = None,
+        include_history: bool = False,
+        limit: int = 10,
+        min_score: float = 0.0,
+    ) -> list[Hit]:
+        """Facts best first. `topic` and `regions` filter; the query's region ranks and filters."""
+        w = self.weights
+        lexical, coverage = self.match(query.text, query.ignore)
+        best_lexical = max(lexical, default=0.0)
+        scale = max(best_lexical, w.lexical_floor)
+        kind = question_kind(query.text)
+        allowed_regions = set(regions) if regions is not None else None
+        prior_total = sum(query.prior.values()) or 1.0
+        hits: list[Hit] = []
+        for fact, lex, cov in zip(self.facts, lexical, coverage):
+            if not include_history and not fact.current:
+                continue
+            if topic and topic not in fact.topics:
+                continue
+            if allowed_regions is not None and fact.region not in allowed_regions:
+                continue
+            if query.region and fact.region in LIVING_REGIONS and fact.region != query.region:
+                continue
+            if fact.province and query.province and fact.province != query.province:
+                continue
+            prior = max((query.prior.get(t, 0.0) for t in fact.topics), default=0.0) / prior_total
+            score = w.lexical * lex / scale + w.prior * prior
+            if kind == "howto":
+                score += w.kind_match if fact.is_guidance else (w.kind_mismatch if fact.is_statistic else 0.0)
+            elif kind == "figure":
+                score += w.kind_match if fact.is_statistic else (w.kind_mismatch if fact.is_guidance else 0.0)
+            elif kind == "when":
+                if any(v.kind in ("date", "month") for v in fact.values.values()):
+                    score += w.kind_match
+            elif fact.is_guidance:
+                score += w.guidance_default
+            if query.region and fact.region == query.region:
+                score += w.region
+            elif query.prefer_national and fact.region in LIVING_REGIONS:
+                score -= w.other_region
+            if query.province and fact.province == query.province:
+                score += w.province
+            if query.municipality and fact.municipality == query.municipality:
+                score += w.municipality
+            if not fact.current:
+                score *= 0.5  # history after what is valid now
+            if score > min_score:
+                hits.append(Hit(fact, score, lexical=lex, prior=prior, coverage=cov))
+        hits.sort(key=lambda h: (-h.score, self._position[h.fact.id]))
+        return hits[:limit]
+
+    def has_lexical_match(self, hit: Hit) -> bool:
+        """True when the question's words, not only its topic, point to this fact: it speaks of at
+        least half of what the question asks (its words weighted by rarity)."""
+        return hit.lexical >= self.weights.lexical_floor * 0.5 and hit.coverage >= self.weights.coverage
+
+    def covers(self, hit: Hit) -> bool:
+        """True when the fact speaks of enough of the question's words."""
+        return hit.coverage >= self.weights.coverage
+
+
+_RETRIEVERS: list[tuple[KnowledgeBase, Retriever]] = []
+_BUILD = threading.Lock()
+
+
+def retriever_for(kb: KnowledgeBase) -> Retriever:
+    """The retriever of a knowledge base, built once per loaded knowledge (the last two are kept)."""
+    for known, retriever in _RETRIEVERS:
+        if known is kb:
+            return retriever
+    with _BUILD:
+        for known, retriever in _RETRIEVERS:
+            if known is kb:
+                return retriever
+        retriever = Retriever(kb)
+        _RETRIEVERS.insert(0, (kb, retriever))
+        del _RETRIEVERS[2:]
+        return retriever
+
+
+def idf(retriever: Retriever, term: str) -> float:
+    """How rare a term is among the facts (for tests and diagnostics)."""
+    n = len(retriever.facts)
+    df = sum(1 for f in retriever.facts if term in retriever._document(f))
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+__all__ = ["Hit", "Query", "Retriever", "Weights", "alternatives", "analyse", "question_kind", "retriever_for", "topic_prior", "words"]
