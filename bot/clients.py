@@ -68,6 +68,10 @@ class ClientResolver:
     def _trusted(self, address: Optional[Union[ipaddress.IPv4Address, ipaddress.IPv6Address]]) -> bool:
         return address is not None and any(address in network for network in self.trusted)
 
+    def trusts(self, peer: Optional[str]) -> bool:
+        """Whether `peer` is one of the trusted proxies (whose forwarding headers are believed)."""
+        return self._trusted(_address(peer or ""))
+
     def resolve(self, peer: Optional[str], headers: Mapping[str, str]) -> Client:
         """`headers` with lower-case names (Sanic and aiohttp look them up case-insensitively)."""
         peer_address = _address(peer or "")
