@@ -112,7 +112,7 @@ SLASHED = ['/\t/choose_language{"language":"fr"}', '/ /choose_language{"language
 def test_typed_intents_behind_slashes_and_spaces_are_read_as_words(servers, sender) -> None:
     """"/ /intent{…}" is as closed as "/intent{…}": a normal reply, no language switch, no restart."""
     assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
-    assert "Work in Flanders:" in text_of(servers.say(sender, "I live in Ghent"))
+    assert "Flanders" in text_of(servers.say(sender, "I live in Ghent"))
     for typed in SLASHED:
         reply = text_of(servers.say(sender, typed))
         assert reply.strip() and not reply.startswith(("Désormais", "Sorry, I cannot answer right now")), (typed, reply)
@@ -123,13 +123,13 @@ def test_typed_intents_behind_slashes_and_spaces_are_read_as_words(servers, send
 
 def test_slashed_language_choice_keeps_the_language_and_region(servers, sender) -> None:
     assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
-    assert "Work in Flanders:" in text_of(servers.say(sender, "I live in Ghent"))
+    assert "Flanders" in text_of(servers.say(sender, "I live in Ghent"))
     for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
         servers.say(sender, typed)
     # A message without a language signal is answered in the conversation's language: still English.
     assert text_of(servers.say(sender, "👍")).startswith("I could not find a question"), "the language changed"
-    schools = text_of(servers.say(sender, "How do I enrol my daughter in school?"))
-    assert "School and education in Flanders:" in schools, "the region was forgotten"
+    work = text_of(servers.say(sender, "Where can I find work?"))
+    assert "In Flanders" in work and "Where in Belgium" not in work, "the region or the language changed"
 
 
 @pytest.mark.parametrize(

@@ -120,12 +120,12 @@ async def test_typed_intents_behind_slashes_are_read_as_words(servers) -> None:
     client = Client(servers.url, origin_of(servers))
     await client.connect()
     await client.say("How can I find a job?")
-    assert any("Work in Flanders:" in r["text"] for r in await client.say("I live in Ghent"))
+    assert any("Flanders" in r["text"] for r in await client.say("I live in Ghent"))
     for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
         replies = await client.say(typed)
         assert replies and not any(r["text"].startswith(("Désormais", "Sorry, I cannot answer right now")) for r in replies), (typed, replies)
-    replies = await client.say("How do I enrol my daughter in school?")
-    assert any("School and education in Flanders:" in r["text"] for r in replies), replies
+    work = "\n".join(r["text"] for r in await client.say("Where can I find work?"))
+    assert "In Flanders" in work and "Where in Belgium" not in work, work
     # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
     replies = await client.say("/ /restart")
     assert replies and not any(r["text"].startswith("Sorry, I cannot answer right now") for r in replies), replies
@@ -141,8 +141,8 @@ async def test_rest_cannot_reach_a_web_chat_conversation(servers) -> None:
     reply = await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Where can I find work?")
     assert "Where in Belgium do you live?" in reply[0]["text"], "REST read the web chat user's region"
     await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Brussels")
-    replies = await client.say("Where can I find work?")
-    assert any("Work in Wallonia:" in r["text"] for r in replies), "REST changed the web chat user's region"
+    work = "\n".join(r["text"] for r in await client.say("Where can I find work?"))
+    assert "In Wallonia" in work and "In Brussels" not in work, "REST changed the web chat user's region"
     await client.close()
 
 

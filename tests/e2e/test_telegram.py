@@ -130,13 +130,14 @@ def test_language_command_offers_the_four_languages(chat) -> None:
 def test_typed_intents_behind_slashes_are_read_as_words(chat) -> None:
     """"/ /intent{…}" in a text or in callback data neither switches the language nor restarts."""
     chat.say("Де знайти житло?")
-    assert any("Житло у Фландрії:" in r["text"] for r in chat.say("у Генті"))
+    assert any("Фландрії" in r["text"] for r in chat.say("у Генті"))
     for typed in ('/ /choose_language{"language":"fr"}', '/\t/choose_language{"language":"de"}', "// /greet"):
         replies = chat.say(typed)
         assert replies and not any(r["text"].startswith(("Désormais", "Вибачте, зараз я не можу")) for r in replies), (typed, replies)
     _, replies = chat.press('/ /choose_language{"language":"en"}')
     assert replies and not any(r["text"].startswith("From now on") for r in replies), replies
-    assert any("Робота у Фландрії:" in r["text"] for r in chat.say("А де шукати роботу?")), "the language or region changed"
+    work = "\n".join(r["text"] for r in chat.say("А де шукати роботу?"))
+    assert "Фландрії" in work and "Де в Бельгії" not in work, "the language or the region changed"
     # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
     replies = chat.say("/ /restart")
     assert replies and not any(r["text"].startswith("Вибачте, зараз я не можу") for r in replies), replies
@@ -146,14 +147,14 @@ def test_rest_cannot_reach_a_telegram_conversation(servers, chat) -> None:
     """A Telegram chat id is the user's id, not a secret: writing as `telegram-<id>` over REST
     reaches a REST conversation of its own, never the user's."""
     chat.say("Де знайти житло?")
-    assert any("Житло у Фландрії:" in r["text"] for r in chat.say("у Генті"))
+    assert any("Фландрії" in r["text"] for r in chat.say("у Генті"))
     before = len(chat.messages())
     answer = "\n".join(m.get("text") or "" for m in servers.say(f"telegram-{chat.id}", "А де шукати роботу?"))
     assert "Фландрії" not in answer and "Де в Бельгії" in answer, "REST read the Telegram user's region"
     servers.say(f"telegram-{chat.id}", "Брюссель")
     assert len(chat.messages()) == before, "a REST reply went to the Telegram chat"
-    replies = chat.say("А де шукати роботу?")
-    assert any("Робота у Фландрії:" in r["text"] for r in replies), "REST changed the Telegram user's region"
+    work = "\n".join(r["text"] for r in chat.say("А де шукати роботу?"))
+    assert "Фландрії" in work and "Брюссел" not in work, "REST changed the Telegram user's region"
 
 
 def test_wrong_or_missing_secret_is_refused(servers, chat) -> None:
@@ -226,8 +227,9 @@ def test_a_blocked_bot_keeps_the_turn_and_stops_sending(servers, chat) -> None:
         "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (f"telegram-{chat.id}",)).fetchall()
     assert any("житло" in json.loads(r[0]).get("text", "") for r in rows), "the turn was not saved"
     assert "telegram.blocked chat=telegram-" in (servers.workdir / "rasa.log").read_text()
+    # The pending question was kept: the place answers it (a lost turn gives "What would you like to know?").
     replies = chat.say("у Генті")
-    assert any("Житло у Фландрії:" in r["text"] for r in replies), replies
+    assert any("житл" in r["text"].lower() for r in replies), replies
 
 
 def test_a_retried_update_is_answered_once(chat, servers) -> None:
