@@ -10,6 +10,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import SLOTS, Assistant, Outcome, Turn, default_assistant
+from bot.handover.feedback import with_feedback
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -57,5 +58,8 @@ class AssistantAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        outcome = self.respond(default_assistant(), turn_from_tracker(tracker))
+        turn = turn_from_tracker(tracker)
+        outcome = self.respond(default_assistant(), turn)
+        # "Was this helpful?" under every real answer (and only there): one place for every action.
+        with_feedback(outcome, outcome.slots.get("language") or turn.language)
         return send(outcome, dispatcher)

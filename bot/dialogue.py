@@ -22,6 +22,7 @@ from bot.answers import (
     no_information,
     website_lines,
 )
+from bot.handover.messages import human_button
 from bot.i18n import translator
 from bot.knowledge.provider import KnowledgeProvider
 from bot.language import Detection, LanguageDetector, choose_language, requested_language
@@ -41,15 +42,24 @@ CLOSE_TO_BEST = 0.7
 #: Facts this close to the best one decide whether the answer depends on the region.
 REGION_CLOSE = 0.85
 
-#: A national fact that speaks of this share of the question answers it for every region.
-FULL_COVERAGE = 0.9
+#: Small talk the model is this unsure of, in a message of this many words, may be a question.
+MISREAD_MAX_CONFIDENCE = 0.5
+MISREAD_MIN_WORDS = 5
+
+#: One region's advice matching the question at least this share as well as the best national
+#: fact makes the answer depend on the region.
+REGIONAL_MATCH = 0.9
+
+#: Below this coverage of the question's words, only a sure topic (TRUST_TOPIC_FAR) answers.
+FAR_COVERAGE = 0.25
+TRUST_TOPIC_FAR = 0.3
 
 #: A fact that answers must reach this score (topic prior alone gives up to Weights.prior).
 MIN_ANSWER_SCORE = 0.3
 
 #: How sure the model must be of a question's topic to answer with that topic's facts when the
 #: question's own words are in no fact (the facts speak of "housing", the person of "a flat").
-TRUST_TOPIC = 0.6
+TRUST_TOPIC = 0.3
 
 #: The same, for the question part of a message that also names a place (the place takes its
 #: share of the model's confidence: "We live in Tournai and we need a flat").
@@ -216,23 +226,25 @@ class Assistant:
 
     @staticmethod
     def _depends_on_region(hits: Sequence[Hit], retriever: Any) -> bool:
-        """True when what to do differs by region. The best fact is one region's advice: yes. A
-        national fact that speaks of the whole question (the registration centre, travelling, the
-        end date): no. Otherwise yes when one region's advice on the best fact's topic is close to
-        it and the other regions have their own advice on that topic (school enrolment, child
-        benefit). Figures never wait for the region: they are shown per region."""
+        """True when what to do differs by region. The best fact is one region's advice: yes.
+        Otherwise yes when one region's advice is close to the best answer, matches the question's
+        words about as well as the best national fact does (school enrolment, a doctor at night),
+        and its topic has advice in other regions too. A national fact that the question's words
+        point to more strongly (the registration centre, travelling, the end date) answers at once;
+        figures never wait for the region: they are shown per region."""
         best = hits[0]
         if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
             return True
-        if best.coverage >= FULL_COVERAGE:
-            return False
-        for hit in hits[1:]:
-            if hit.score < REGION_CLOSE * best.score:
-                break
-            if hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS:
-                shared = set(hit.fact.topics) & set(best.fact.topics)
-                if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
-                    return True
+        close = [h for h in hits if h.score >= REGION_CLOSE * best.score]
+        national = max((h.lexical for h in close if h.fact.region not in LIVING_REGIONS), default=0.0)
+        for hit in close:
+            if not (hit.fact.is_guidance and hit.fact.region in LIVING_REGIONS):
+                continue
+            if hit.lexical < REGIONAL_MATCH * national:
+                continue
+            shared = set(hit.fact.topics) & set(best.fact.topics)
+            if any(len(retriever.guidance_regions(t)) >= 2 for t in shared):
+                return True
         return False
 
     @staticmethod
@@ -266,11 +278,19 @@ class Assistant:
         hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
         asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
-        sure_of_topic = max(prior.values(), default=0.0) >= trust_topic
-        if hits and asked_words and not sure_of_topic and not any(retriever.covers(h) for h in hits[:3]):
-            # The question has words, no fact speaks of them ("free public transport") and the
-            # model is not sure of the topic: say so honestly rather than show the topic's facts.
-            hits = []
+        top_prior = max(prior.values(), default=0.0)
+        far = all(h.coverage < FAR_COVERAGE for h in hits[:3])
+        sure_of_topic = top_prior >= (max(trust_topic, TRUST_TOPIC_FAR) if far else trust_topic)
+        if hits and asked_words and not any(retriever.covers(h) for h in hits[:3]):
+            if sure_of_topic:
+                # No fact speaks of the question's words, but the model is sure of its topic (the
+                # facts say "housing", the person "a flat"): that topic's facts, not stray matches.
+                likely_topic = max(prior, key=prior.get)  # type: ignore[arg-type]
+                hits = [h for h in hits if likely_topic in h.fact.topics]
+            else:
+                # The question has words, no fact speaks of them ("free public transport") and the
+                # model is not sure of the topic: say so honestly rather than show the topic's facts.
+                hits = []
         if not hits:
             likely = max(prior, key=prior.get) if prior else topic_hint  # type: ignore[arg-type]
             outcome.replies.append(no_information(kb, lang, region, likely))
@@ -383,6 +403,21 @@ class Assistant:
         self._answer(turn, outcome, lang, text, prior, trust_topic=trust_topic)
         return True
 
+    def _question_misread(self, turn: Turn) -> Optional[Outcome]:
+        """A question the model read as small talk ("hoe begin ik daaraan" as start over): a long
+        message the model is unsure of, whose words point to facts, is answered as a question."""
+        text = "" if turn.is_payload else clean_user_text(turn.text)
+        confidence = next(
+            (float(r.get("confidence") or 0.0) for r in turn.intent_ranking if r.get("name") == turn.intent), 1.0
+        )
+        if len(text.split()) < MISREAD_MIN_WORDS or confidence >= MISREAD_MAX_CONFIDENCE:
+            return None
+        outcome = Outcome()
+        lang, _place = self._context(turn, outcome)
+        if self._answer_if_matched(turn, outcome, lang, text):
+            return outcome
+        return None
+
     @staticmethod
     def _prior_without_own_intent(turn: Turn) -> dict[str, float]:
         """The question topics in the model's ranking (for a message it read as something else)."""
@@ -418,6 +453,9 @@ class Assistant:
         return outcome
 
     def greet(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -433,6 +471,9 @@ class Assistant:
         return outcome
 
     def help(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -446,6 +487,9 @@ class Assistant:
         return outcome
 
     def thank(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -453,6 +497,9 @@ class Assistant:
         return outcome
 
     def goodbye(self, turn: Turn) -> Outcome:
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome()
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -461,6 +508,9 @@ class Assistant:
 
     def restart(self, turn: Turn) -> Outcome:
         """Start over: forget the region and any pending question; keep the language."""
+        misread = self._question_misread(turn)
+        if misread is not None:
+            return misread
         outcome = Outcome(reset_slots=True)
         lang, _place = self._context(turn, outcome)
         _ = translator(lang)
@@ -512,7 +562,7 @@ class Assistant:
             ),
             *website_lines(self.knowledge.get().websites_for(region), lang, limit=3),
         ]
-        outcome.replies.append(Reply("\n".join(lines), self._topic_buttons(lang)))
+        outcome.replies.append(Reply("\n".join(lines), (*self._topic_buttons(lang), human_button(lang)), kind="fallback"))
         return outcome
 
     @staticmethod
@@ -525,7 +575,9 @@ def warm_up() -> Assistant:
     """Load everything the first answer needs (knowledge, places, language model) now."""
     assistant = default_assistant()
     try:
-        assistant.knowledge.get()
+        kb = assistant.knowledge.get()
+        retriever_for(kb)  # the search index (seconds on a busy machine): not on the first message
+        assistant.gazetteer.resolve("Gent")  # the place matcher, likewise
     except Exception:  # noqa: BLE001 - logged by the provider; the server still starts
         logger.warning("warm_up: the knowledge could not be loaded yet")
     if assistant.detector.use_model:

@@ -32,15 +32,30 @@ def region_payload(region: str) -> str:
     return payload("inform_region", region=region)
 
 
+def feedback_payload(rating: str) -> str:
+    """👍 ("up") or 👎 ("down") under an answer."""
+    return payload("feedback", rating=rating)
+
+
+#: Feedback ratings a button can send.
+RATINGS = ("up", "down")
+
+#: "Continue with the assistant" while waiting for a person: handled by the hand-over gate in the
+#: channels, before Rasa (bot/handover/gate.py).
+HANDOVER_CANCEL = payload("handover_cancel")
+
+
 def more_payload(topic: str) -> str:
     """"More about <topic>": the next facts of a topic."""
     return payload("more_about", topic=topic)
 
 
 ALLOWED_PAYLOADS: frozenset[str] = frozenset(
-    [payload(i) for i in ("greet", "help", "start_over", "choose_language", "share_media", "share_location", *TOPIC_INTENTS)]
+    [payload(i) for i in ("greet", "help", "start_over", "choose_language", "share_media", "share_location", "request_human", *TOPIC_INTENTS)]
     + [language_payload(lang) for lang in LANGUAGES]
     + [region_payload(region) for region in REGION_CHOICES]
+    + [feedback_payload(rating) for rating in RATINGS]
+    + [HANDOVER_CANCEL]
     + [more_payload(topic) for topic in TOPICS]
 )
 
@@ -51,6 +66,7 @@ COMMANDS = {
     "/language": payload("choose_language"),
     "/lang": payload("choose_language"),
     "/restart": payload("start_over"),
+    "/human": payload("request_human"),
 }
 
 _COMMAND = re.compile(r"^(/[a-z_]+)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)

@@ -211,11 +211,11 @@ _HOW_TO = re.compile(
 
 #: How people ask until when, how long, since when.
 _WHEN = re.compile(
-    r"\b(until when|till when|how long|end date|expir|when does|when will|"
-    r"до якого|до коли|скільки трива|як довго|коли закінч|коли спливає|"
+    r"\b(until when|till when|until what date|how long|end date|expir|when does|when will|"
+    r"до якого|до коли|до якої дати|скільки трива|як довго|коли закінч|коли спливає|"
     r"до какого|сколько длит|как долго|когда закончи|"
-    r"tot wanneer|hoe lang|wanneer (?:loopt|eindigt|stopt)|einddatum|verloopt|"
-    r"jusqu'(?:à|a) quand|combien de temps|quand (?:se termine|expire|prend fin)|date de fin|expire)",
+    r"tot wanneer|tot welke datum|hoe lang|wanneer (?:loopt|eindigt|stopt)|einddatum|verloopt|"
+    r"jusqu'(?:à|a) quand|jusqu'(?:à|a) quelle date|combien de temps|quand (?:se termine|expire|prend fin)|date de fin|expire)",
     re.IGNORECASE,
 )
 
@@ -276,6 +276,8 @@ class Weights:
     fuzzy_cutoff: float = 85.0
     #: Share of a question's words (weighted by rarity) a fact must speak of to count as a match.
     coverage: float = 0.5
+    #: A BM25 score that counts as a match whatever the coverage (rare words shared).
+    strong_match: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -396,6 +398,10 @@ class Retriever:
         return [w for w in words(text) if _fold(w) not in ignored and not _DIGITS.match(w)]
 
     def match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float]]:
+        lexical, coverage, _best = self._match(text, ignore)
+        return lexical, coverage
+
+    def _match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float], float]:
         """BM25 of every fact for the question (each word counted once, with its best form), and the
         share of the question's words each fact speaks of, weighted by how rare the words are (a
         word no fact uses weighs most)."""
@@ -406,6 +412,7 @@ class Retriever:
         covered = np.zeros(n, dtype="float32")
         rarest = math.log(1 + (n + 0.5) / 0.5)
         weight_sum = 0.0
+        attainable = 0.0
         matched = {w.casefold(): o for w, o in zip(self.content_words(text, ignore), self.query_terms_for(text, ignore))}
         for word in self.content_words(text, ignore):
             options, rough = matched.get(word.casefold(), ((), None))
@@ -420,13 +427,14 @@ class Retriever:
                 weight_sum += rarest
                 continue
             present = best > 0
+            attainable += float(best.max())
             df = int(present.sum())
             weight = math.log(1 + (n - df + 0.5) / (df + 0.5))
             weight_sum += weight
             covered += weight * present
             total += best
         coverage = covered / weight_sum if weight_sum else covered
-        return [float(s) for s in total], [float(c) for c in coverage]
+        return [float(s) for s in total], [float(c) for c in coverage], attainable
 
     def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
         """query_terms, one entry per content word (empty when the word matches nothing)."""
@@ -442,7 +450,7 @@ class Retriever:
 
     def lexical_scores(self, text: str, ignore: Sequence[str] = ()) -> list[float]:
         """BM25 of every fact for the question."""
-        return self.match(text, ignore)[0]
+        return self._match(text, ignore)[0]
 
     def search(
         self,
@@ -455,9 +463,10 @@ class Retriever:
     ) -> list[Hit]:
         """Facts best first. `topic` and `regions` filter; the query's region ranks and filters."""
         w = self.weights
-        lexical, coverage = self.match(query.text, query.ignore)
-        best_lexical = max(lexical, default=0.0)
-        scale = max(best_lexical, w.lexical_floor)
+        lexical, coverage, attainable = self._match(query.text, query.ignore)
+        # Relative to what the question's words could reach at best (each word's best fact): a
+        # fact matching one common word of four is not a full match.
+        scale = max(attainable, w.lexical_floor)
         kind = question_kind(query.text)
         allowed_regions = set(regions) if regions is not None else None
         prior_total = sum(query.prior.values()) or 1.0
@@ -501,12 +510,13 @@ class Retriever:
 
     def has_lexical_match(self, hit: Hit) -> bool:
         """True when the question's words, not only its topic, point to this fact: it speaks of at
-        least half of what the question asks (its words weighted by rarity)."""
-        return hit.lexical >= self.weights.lexical_floor * 0.5 and hit.coverage >= self.weights.coverage
+        least half of what the question asks (its words weighted by rarity), or shares rare words
+        with it (a strong BM25 score)."""
+        return hit.coverage >= self.weights.coverage or hit.lexical >= self.weights.strong_match
 
     def covers(self, hit: Hit) -> bool:
-        """True when the fact speaks of enough of the question's words."""
-        return hit.coverage >= self.weights.coverage
+        """The same test (kept for readability at call sites)."""
+        return self.has_lexical_match(hit)
 
 
 _RETRIEVERS: list[tuple[KnowledgeBase, Retriever]] = []

@@ -133,8 +133,8 @@ CONVERSATION_INTENTS: tuple[str, ...] = (
 #: Sent by channels, never typed: a sticker, photo, voice message... or a location.
 CHANNEL_INTENTS: tuple[str, ...] = ("share_media", "share_location")
 
-#: Sent only by the assistant's own buttons ("More about <topic>").
-BUTTON_INTENTS: tuple[str, ...] = ("more_about",)
+#: Sent only by the assistant's own buttons ("More about <topic>", 👍 / 👎 under an answer).
+BUTTON_INTENTS: tuple[str, ...] = ("more_about", "feedback")
 
 #: Every intent of the model's domain.
 INTENTS: tuple[str, ...] = CONVERSATION_INTENTS + CHANNEL_INTENTS + BUTTON_INTENTS + TOPIC_INTENTS

@@ -14,6 +14,8 @@ STAFF_PORT="${STAFF_PORT:-8081}"
 BIND="${BIND:-127.0.0.1}"
 export ASSISTANT_SOCKET_URL="${ASSISTANT_SOCKET_URL:-http://$BIND:$RASA_PORT}"
 export SOCKETIO_ALLOWED_ORIGINS="${SOCKETIO_ALLOWED_ORIGINS:-http://$BIND:$WEB_PORT,http://localhost:$WEB_PORT}"
+# The staff page hands staff replies to the Rasa server (hand-over to helpline staff).
+export HANDOVER_DELIVERY_URL="${HANDOVER_DELIVERY_URL:-http://$BIND:$RASA_PORT}"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -33,7 +35,8 @@ cat <<MSG
 The assistant is starting (about 20 seconds). Then:
   - web chat:        http://$BIND:$WEB_PORT/
   - terminal chat:   make chat          (in another terminal)
-  - staff page:      http://$BIND:$STAFF_PORT/   (token: \$STAFF_TOKEN, or the file var/staff_token)
+  - staff page:      http://$BIND:$STAFF_PORT/   (token: \$STAFF_TOKEN, or the file var/staff_token;
+                     the inbox of users waiting for a person: http://$BIND:$STAFF_PORT/inbox)
   - REST:            curl -s http://$BIND:$RASA_PORT/webhooks/rest/webhook \\
                        -H 'Content-Type: application/json' \\
                        -d '{"sender": "me", "message": "Скільки триває тимчасовий захист?"}'

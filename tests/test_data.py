@@ -13,8 +13,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("uk", "nl", "fr", "en")
-#: Intents only channels send (a sticker, a location): never typed, so not trained.
-PAYLOAD_ONLY = {"share_media", "share_location"}
+#: Intents only channels and the bot's buttons send (a sticker, a location, 👍/👎): never typed, so not trained.
+PAYLOAD_ONLY = {"share_media", "share_location", "feedback"}
 DOMAIN_INTENTS = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]) - PAYLOAD_ONLY
 
 

@@ -41,6 +41,7 @@ from bot.channels.auth import RestAccess, log_sender_id, rest_sender_id
 from bot.channels.limits import ChannelLimits
 from bot.channels.server import ChannelBlueprint
 from bot.clients import ClientResolver
+from bot.handover.gate import intercept as handover_intercept
 from bot.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,9 @@ class RestInput(InputChannel):
                 input_channel=self.name(),
                 metadata=data["metadata"],
             )
+            if await handover_intercept(request.app, message):
+                # For the helpline staff (or handled by the hand-over): not for the assistant.
+                return response.json(_for_caller(collector.messages, sender))
             with degraded.watch() as turn:
                 try:
                     await on_new_message(message)

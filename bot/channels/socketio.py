@@ -48,6 +48,9 @@ from bot.channels.limits import ChannelLimits
 from bot.channels.rest import safe_metadata
 from bot.channels.server import prepare_app
 from bot.clients import ClientResolver
+from bot.handover.feedback import store_comment
+from bot.handover.gate import gate as handover_gate
+from bot.handover.gate import intercept as handover_intercept
 from bot.text import clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -144,6 +147,21 @@ class CountingSocketOutput(SocketIOOutput):
         self.sent += 1
         await super()._send_message(socket_id, response)
 
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """Custom JSON as the message (Rasa 3.6 spreads its keys into `emit`'s arguments instead)."""
+        await self._send_message(recipient_id, dict(json_message))
+
+
+def socketio_manager() -> Dict[str, Any]:
+    """With `REDIS_URL`, socket.io's Redis manager: a message emitted by any instance or worker (a
+    staff reply, a reply under SANIC_WORKERS=2) reaches the socket wherever it is connected."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return {}
+    from socketio import AsyncRedisManager
+
+    return {"client_manager": AsyncRedisManager(url, channel="uabe-socketio")}
+
 
 def _origins(configured: Optional[Iterable[str]]) -> List[str]:
     if configured is None:
@@ -199,8 +217,10 @@ class SocketIOInput(InputChannel):
             async_mode="sanic",
             cors_allowed_origins=self.allowed_origins,
             max_http_buffer_size=MAX_HTTP_BUFFER,
+            **socketio_manager(),
         )
         self.sio = sio
+        handover_gate().register_socketio(sio, self.bot_message_evt)
         blueprint = GuardedSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         app_holder: Dict[str, Any] = {}
 
@@ -246,6 +266,25 @@ class SocketIOInput(InputChannel):
             if inspect.isawaitable(joined):
                 await joined
             await sio.emit("session_confirm", token, room=sid)
+            if token == offered:
+                # The user came back: what staff wrote while they were away.
+                await handover_gate().replay(sid, sender)
+
+        @sio.on("handover_seen")
+        async def handover_seen(sid: Text, data: Any = None) -> bool:
+            sender = self._sessions.get(sid)
+            message_id = data.get("id") if isinstance(data, dict) else None
+            return bool(sender) and await handover_gate().acknowledge(sender, message_id)
+
+        @sio.on("feedback_comment")
+        async def feedback_comment(sid: Text, data: Any = None) -> bool:
+            sender = self._sessions.get(sid)
+            text = data.get("text") if isinstance(data, dict) else None
+            if not sender or not isinstance(text, str) or not clean_user_text(text).strip():
+                return False
+            if not await self.limits.sender(sender):
+                return False
+            return await store_comment(sender, clean_user_text(text))
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: Text, data: Any = None) -> None:
@@ -263,9 +302,12 @@ class SocketIOInput(InputChannel):
                 return
             output = CountingSocketOutput(sio, self.bot_message_evt)
             # Replies go to the session's room (the sender id): every tab of this session, nobody else.
+            message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
+            if await handover_intercept(app_holder.get("app"), message):
+                return  # for the helpline staff (or handled by the hand-over): not for the assistant
             with degraded.watch() as turn:
                 try:
-                    await on_new_message(UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata))
+                    await on_new_message(message)
                 except Exception as error:  # noqa: BLE001 - the user still gets an answer, the fault is logged
                     turn.record(error)
                     logger.exception("socketio.message.failure")

@@ -50,11 +50,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import degraded
-from bot.channels.apology import apology_for, too_fast_text
+from bot.channels.apology import apology_for, conversation_language, too_fast_text
 from bot.channels.auth import log_sender_id
 from bot.channels.limits import ChannelLimits
 from bot.channels.server import ChannelBlueprint
 from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
+from bot.handover.feedback import comment_saved, is_comment_prompt, store_comment
+from bot.handover.gate import gate as handover_gate
+from bot.handover.gate import intercept as handover_intercept
 from bot.i18n import translator
 from bot.languages import normalize_language
 from bot.payloads import payload
@@ -90,12 +93,15 @@ class BlockedChats:
         return chat_id in self._chats
 
 
-async def send_safely(api: TelegramApi, chat_id: Any, text: str, buttons: Any = (), blocked: Optional[BlockedChats] = None) -> bool:
+async def send_safely(
+    api: TelegramApi, chat_id: Any, text: str, buttons: Any = (), blocked: Optional[BlockedChats] = None,
+    reply_markup: Optional[Dict[str, Any]] = None,
+) -> bool:
     """Send a message; never raises. False when it was not delivered (and a 403 marks the chat)."""
     if blocked is not None and chat_id in blocked:
         return False
     try:
-        await api.send_message(chat_id, text, buttons)
+        await api.send_message(chat_id, text, buttons, reply_markup=reply_markup)
         return True
     except _SEND_ERRORS as error:
         code = getattr(error, "error_code", None)
@@ -122,8 +128,8 @@ class TelegramOutput(OutputChannel):
         self.sent = 0
         self.failed = 0
 
-    async def _send(self, text: Text, buttons: Any = ()) -> None:
-        if await send_safely(self.api, self.chat_id, text, buttons, self.blocked):
+    async def _send(self, text: Text, buttons: Any = (), reply_markup: Optional[Dict[str, Any]] = None) -> None:
+        if await send_safely(self.api, self.chat_id, text, buttons, self.blocked, reply_markup):
             self.sent += 1
         else:
             self.failed += 1
@@ -138,6 +144,13 @@ class TelegramOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self._send(image)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """The optional "what was missing?" after 👎: a message the user can reply to (ForceReply)."""
+        comment = json_message.get("feedback_comment") if isinstance(json_message, dict) else None
+        if isinstance(comment, dict) and comment.get("prompt"):
+            markup = {"force_reply": True, "input_field_placeholder": str(comment.get("placeholder", ""))[:64]}
+            await self._send(str(comment["prompt"]), reply_markup=markup)
 
 
 def _user_language(user: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -172,6 +185,8 @@ class TelegramInput(InputChannel):
         self.secret_token = secret_token
         self.bot_username = (bot_username or "").lstrip("@").lower() or None
         self.api = TelegramApi(token, api_base) if token else None
+        if self.api is not None:
+            handover_gate().register_telegram(self.api)
         self._seen: "OrderedDict[int, None]" = OrderedDict()
         self._app: Any = None
         self.limits = ChannelLimits.from_env()
@@ -268,6 +283,8 @@ class TelegramInput(InputChannel):
             text = payload("share_location" if kind == "location" else "share_media")
         elif text.startswith("/start"):
             text = "/start"
+        elif await self._feedback_comment(chat_id, message, text, language):
+            return "feedback comment"
         await self._process(chat_id, text, language, on_new_message)
         return "message"
 
@@ -311,6 +328,20 @@ class TelegramInput(InputChannel):
             self.bot_username is None or str(replied_user.get("username", "")).lower() == self.bot_username
         )
 
+    async def _feedback_comment(self, chat_id: Any, message: Dict[str, Any], text: str, language: Optional[str]) -> bool:
+        """A reply to the "what was missing?" message after 👎: stored as the comment, not a question."""
+        replied = message.get("reply_to_message")
+        author = replied.get("from") if isinstance(replied, dict) and isinstance(replied.get("from"), dict) else {}
+        if not author.get("is_bot") or not is_comment_prompt(replied.get("text")) or text.startswith("/"):
+            return False
+        if not await self.limits.sender(f"{SENDER_PREFIX}{chat_id}"):
+            return True
+        lang = await conversation_language(self._app, f"{SENDER_PREFIX}{chat_id}") or language
+        if await store_comment(f"{SENDER_PREFIX}{chat_id}", clean_user_text(text)):
+            await send_safely(self.api, chat_id, comment_saved(lang or "uk"), blocked=self.blocked)  # type: ignore[arg-type]
+            return True
+        return False
+
     async def _process(
         self, chat_id: Any, text: str, language: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
@@ -322,9 +353,12 @@ class TelegramInput(InputChannel):
         if not await self.limits.sender(sender):
             await self._say_too_fast(chat_id, cleaned, metadata)
             return
+        message = UserMessage(cleaned, output, sender, input_channel=self.name(), metadata=metadata)
+        if await handover_intercept(self._app, message):
+            return  # for the helpline staff (or handled by the hand-over): not for the assistant
         with degraded.watch() as turn:
             try:
-                await on_new_message(UserMessage(cleaned, output, sender, input_channel=self.name(), metadata=metadata))
+                await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - the user still gets an answer, the fault is logged
                 turn.record(error)
                 logger.exception("telegram.message.failure chat=%s", log_sender_id(sender))

@@ -119,11 +119,11 @@ class TelegramApi:
         return data.get("result")
 
     async def send_message(
-        self, chat_id: Any, text: str, buttons: Sequence[Dict[str, Any]] = ()
+        self, chat_id: Any, text: str, buttons: Sequence[Dict[str, Any]] = (), reply_markup: Optional[Dict[str, Any]] = None
     ) -> None:
-        """Send a text (split when too long); buttons go with the last part."""
+        """Send a text (split when too long); buttons (or another reply markup) go with the last part."""
         parts = split_text(text) or [""]
-        keyboard = inline_keyboard(buttons) if buttons else None
+        keyboard = inline_keyboard(buttons) if buttons else reply_markup
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await self.call(

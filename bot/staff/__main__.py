@@ -7,6 +7,7 @@
   stale [--days N]                                   facts whose data is older than N days
   sheets [--out DIR] [--no-pdf]                      printable fact sheets, HTML and PDF
   missed [--db URL] [--days N]                       questions the assistant could not answer
+  feedback [--db URL] [--days N]                     answers rated unhelpful, comments, share of 👍
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     missed.add_argument("--db", default=None, help="SQLAlchemy URL of the tracker store")
     missed.add_argument("--days", type=int, default=None)
     missed.add_argument("--limit", type=int, default=30)
+    feedback = sub.add_parser("feedback")
+    feedback.add_argument("--db", default=None, help="SQLAlchemy URL of the tracker store")
+    feedback.add_argument("--days", type=int, default=30)
+    feedback.add_argument("--limit", type=int, default=30)
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -94,6 +99,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         for group in groups:
             seen = group.last_seen.strftime("%Y-%m-%d") if group.last_seen else "?"
             print(f"{group.count:5d}x  {group.conversations:4d} conversation(s)  last {seen}  {group.text}")
+        return 0
+
+    if args.command == "feedback":
+        from bot.handover.feedback import feedback_report, format_report
+        from bot.handover.store import HandoverStore
+
+        store = HandoverStore(args.db or default_tracker_db())
+        try:
+            kb = load_knowledge(args.knowledge)
+        except Exception:  # noqa: BLE001 - the report still shows fact ids
+            kb = None
+        print(format_report(feedback_report(store, kb, days=args.days, limit=args.limit)))
+        store.dispose()
         return 0
 
     kb = load_knowledge(args.knowledge)

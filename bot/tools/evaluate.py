@@ -4,8 +4,11 @@
   (the lines of every intent but out_of_scope), and the most frequent confusions. A prediction of
   `nlu_fallback` (confidence too low) counts as `out_of_scope`: the user gets the same reply.
 - Out of scope (`tests/nlu/out_of_scope/<lang>.yml`, near misses, plus the out_of_scope lines of the
-  NLU set): fallback recall (share of out-of-scope messages that get the fallback) and precision
-  (share of fallbacks that were out of scope, against the NLU set's in-scope lines).
+  NLU set), measured on what the person gets, not on the model's label: each message is put to the
+  assistant and counts as refused when the reply is the fallback (what the assistant can do and the
+  official websites) or "no verified information", with no fact shown and no question back.
+  Recall: the share of out-of-scope messages refused; precision: the share of refusals that were out
+  of scope, against the NLU set's in-scope lines (greetings and other small talk included).
 - Answers (`tests/answers/<split>/<lang>.yml`): each question is put to the assistant as a person
   would (the model reads it, the rules pick the action, the region is given when asked) and the facts
   it shows are compared with the facts that answer it: top-1 (the first fact shown answers) and top-3
@@ -151,21 +154,25 @@ class OosReport:
     missed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def score_oos(near_misses: list[Example], near_predicted: list[str], nlu: list[Example], nlu_predicted: list[str]) -> dict[str, OosReport]:
+REFUSED = "refused"
+
+
+def score_oos(near_misses: list[Example], near_outcome: list[str], nlu: list[Example], nlu_outcome: list[str]) -> dict[str, OosReport]:
+    """Recall and precision of refusals; `*_outcome` is REFUSED or what the assistant did instead."""
     reports = {}
     for lang in sorted({e.lang for e in near_misses} | {e.lang for e in nlu}):
-        positives = [(e, p) for e, p in zip(near_misses, near_predicted) if e.lang == lang]
-        positives += [(e, p) for e, p in zip(nlu, nlu_predicted) if e.lang == lang and e.intent == "out_of_scope"]
-        negatives = [(e, p) for e, p in zip(nlu, nlu_predicted) if e.lang == lang and e.intent != "out_of_scope"]
-        caught = sum(p == "out_of_scope" for _, p in positives)
-        false_alarms = sum(p == "out_of_scope" for _, p in negatives)
+        positives = [(e, p) for e, p in zip(near_misses, near_outcome) if e.lang == lang]
+        positives += [(e, p) for e, p in zip(nlu, nlu_outcome) if e.lang == lang and e.intent == "out_of_scope"]
+        negatives = [(e, p) for e, p in zip(nlu, nlu_outcome) if e.lang == lang and e.intent != "out_of_scope"]
+        caught = sum(p == REFUSED for _, p in positives)
+        false_alarms = sum(p == REFUSED for _, p in negatives)
         reports[lang] = OosReport(
             lang=lang,
             out_of_scope=len(positives),
             in_scope=len(negatives),
             recall=caught / max(len(positives), 1),
             precision=caught / max(caught + false_alarms, 1),
-            missed=[(e.text, p) for e, p in positives if p != "out_of_scope"],
+            missed=[(e.text, p) for e, p in positives if p != REFUSED],
         )
     return reports
 
@@ -180,6 +187,20 @@ async def predict(agent: Any, texts: Iterable[str]) -> list[str]:
         parsed = await agent.parse_message(guard_text(text))
         name = (parsed.get("intent") or {}).get("name") or ""
         out.append(SAME_REPLY.get(name, name))
+    return out
+
+
+async def outcomes(agent: Any, assistant: Any, texts: Iterable[str]) -> list[str]:
+    """What each message gets as the first message of a conversation: REFUSED (the fallback or "no
+    verified information", nothing shown, nothing asked back), else the action that answered."""
+    from bot.tools.converse import OfflineConversation
+
+    out = []
+    for text in texts:
+        exchange = await OfflineConversation(agent, assistant).say(text)
+        kinds = {getattr(r, "kind", "message") for r in exchange.replies}
+        refused = exchange.shown is None and "question" not in kinds and bool(kinds & {"fallback", "no_answer"})
+        out.append(REFUSED if refused else exchange.action)
     return out
 
 
@@ -217,8 +238,9 @@ def score_answers(cases: list[AnswerCase], shown: list[list[str]], said: list[li
     reports = {}
     for lang in sorted({c.lang for c in cases}):
         idx = [i for i, c in enumerate(cases) if c.lang == lang]
-        hits1 = {i: bool(shown[i]) and shown[i][0] in cases[i].expect for i in idx}
-        hits3 = {i: any(f in cases[i].expect for f in shown[i][:3]) for i in idx}
+        # A question the knowledge cannot answer (expect: []) is answered well when no fact is shown.
+        hits1 = {i: (not shown[i]) if not cases[i].expect else (bool(shown[i]) and shown[i][0] in cases[i].expect) for i in idx}
+        hits3 = {i: (not shown[i]) if not cases[i].expect else any(f in cases[i].expect for f in shown[i][:3]) for i in idx}
         kinds: dict[str, tuple[int, float, float]] = {}
         for kind in sorted({cases[i].kind for i in idx}):
             k_idx = [i for i in idx if cases[i].kind == kind]
@@ -247,20 +269,21 @@ def evaluate(model_path: Path, split: str = "test", out: Optional[Path] = RESULT
 
     agent = load_agent(model_path)
     nlu_examples = load_examples(NLU_SETS / split)
-    near = load_examples(NLU_SETS / "out_of_scope") if split == "test" else []
+    near = load_examples(NLU_SETS / ("out_of_scope" if split == "test" else "dev_out_of_scope"))
     cases = load_answer_cases(ANSWER_SETS / split)
 
-    async def run() -> tuple[list[str], list[str], list[tuple[list[str], list[str]]]]:
+    async def run() -> tuple[list[str], list[str], list[str], list[tuple[list[str], list[str]]]]:
         nlu_pred = await predict(agent, [e.text for e in nlu_examples])
-        near_pred = await predict(agent, [e.text for e in near])
+        nlu_outcome = await outcomes(agent, default_assistant(), [e.text for e in nlu_examples])
+        near_outcome = await outcomes(agent, default_assistant(), [e.text for e in near])
         answers = [await run_answer_case(agent, default_assistant(), c) for c in cases]
-        return nlu_pred, near_pred, answers
+        return nlu_pred, nlu_outcome, near_outcome, answers
 
-    nlu_pred, near_pred, answers = asyncio.run(run())
+    nlu_pred, nlu_outcome, near_outcome, answers = asyncio.run(run())
     result = {
         "split": split,
         "nlu": {k: asdict(v) for k, v in score_nlu(nlu_examples, nlu_pred).items()},
-        "out_of_scope": {k: asdict(v) for k, v in score_oos(near, near_pred, nlu_examples, nlu_pred).items()},
+        "out_of_scope": {k: asdict(v) for k, v in score_oos(near, near_outcome, nlu_examples, nlu_outcome).items()},
         "answers": {k: asdict(v) for k, v in score_answers(cases, [a[0] for a in answers], [a[1] for a in answers]).items()},
         "digests": digests(frozen_files()) if split == "test" else {},
     }

@@ -43,6 +43,9 @@ def delete_older_than(db_url: str, days: int, now: Optional[dt.datetime] = None)
                     sa.bindparam("senders", expanding=True)
                 )
                 events += connection.execute(statement, {"senders": batch}).rowcount or 0
+            from bot.handover.store import forget
+
+            forget(connection, old, cutoff)  # their hand-overs and staff replies, and older feedback
         return len(old), events
     finally:
         engine.dispose()

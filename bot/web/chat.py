@@ -40,9 +40,11 @@ main{{flex:1 1 auto;display:flex;flex-direction:column;min-height:0}} #uabe-chat
 .intro{{margin:0 auto;padding:8px 12px;font:15px/1.4 system-ui,sans-serif;max-width:720px}}</style>
 </head>
 <body>
+<main>
 <p class="intro" data-uabe-string="page_intro">{intro}</p>
-<main><div id="uabe-chat"></div></main>
+<div id="uabe-chat"></div>
 <noscript><p class="intro">{noscript}</p></noscript>
+</main>
 <script type="application/json" id="uabe-config">{config}</script>
 <script src="/static/widget.js"></script>
 </body>

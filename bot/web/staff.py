@@ -19,6 +19,7 @@ the last good knowledge keeps being searched.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import html
@@ -82,6 +83,10 @@ STRINGS = {
     "missed": N_("Questions the assistant could not answer"),
     "times": N_("times"),
     "sign_out": N_("Sign out"),
+    "your_name": N_("Your name (users see it next to your replies)"),
+    "inbox": N_("Inbox"),
+    "feedback": N_("Feedback"),
+    "search_nav": N_("Search"),
 }
 
 
@@ -127,30 +132,47 @@ class StaffAuth:
     def failed(self, client: str) -> None:
         self._failures[client].append(time.monotonic())
 
-    def cookie(self) -> str:
+    def cookie(self, operator: str = "") -> str:
+        """A signed session: expiry, nonce (kept by the server until sign-out) and the operator's name
+        (shown in transcripts)."""
         expires = int(time.time()) + SESSION_SECONDS
         nonce = secrets.token_hex(16)
         self._sessions = {n: e for n, e in self._sessions.items() if e > time.time()}
         self._sessions[nonce] = expires
-        body = f"{expires}.{nonce}"
+        name = base64.urlsafe_b64encode(operator.encode()).decode().rstrip("=")
+        body = f"{expires}.{nonce}.{name}"
         return body + "." + hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
 
-    def _session(self, value: Optional[str]) -> Optional[str]:
-        if not value or value.count(".") != 2:
+    def _session(self, value: Optional[str]) -> Optional[list[str]]:
+        """The parts (expiry, nonce, name) of a valid cookie of a session not signed out, else None."""
+        if not value or value.count(".") != 3:
             return None
-        expires, nonce, mac = value.split(".")
-        expected = hmac.new(self._key, f"{expires}.{nonce}".encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(mac, expected) or not expires.isdigit() or int(expires) <= time.time():
+        *body, mac = value.split(".")
+        expected = hmac.new(self._key, ".".join(body).encode(), hashlib.sha256).hexdigest()
+        expires = body[0]
+        if not (hmac.compare_digest(mac, expected) and expires.isdigit() and int(expires) > time.time()):
             return None
-        return nonce if nonce in self._sessions else None
+        return body if body[1] in self._sessions else None
+
+    def cookie_operator(self, value: Optional[str]) -> Optional[str]:
+        """The operator's name of a valid session cookie ("" when none was given), else None."""
+        body = self._session(value)
+        if body is None:
+            return None
+        if not body[2]:
+            return ""
+        try:
+            return base64.urlsafe_b64decode(body[2] + "=" * (-len(body[2]) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return ""
 
     def valid_cookie(self, value: Optional[str]) -> bool:
         return self._session(value) is not None
 
     def sign_out(self, value: Optional[str]) -> None:
-        nonce = self._session(value)
-        if nonce is not None:
-            self._sessions.pop(nonce, None)
+        body = self._session(value)
+        if body is not None:
+            self._sessions.pop(body[1], None)
 
     def bearer(self, request: web.Request) -> Optional[str]:
         header = request.headers.get("Authorization", "")
@@ -161,6 +183,14 @@ class StaffAuth:
         if given is not None and self.check_token(given):
             return True
         return self.valid_cookie(request.cookies.get(COOKIE))
+
+    def operator(self, request: web.Request) -> str:
+        """Who is signed in: the name given at sign-in (tools: the X-Operator header), else "staff"."""
+        name = self.cookie_operator(request.cookies.get(COOKIE))
+        if not name:
+            name = request.headers.get("X-Operator", "")
+        name = " ".join(str(name).split())[:60]
+        return name or "staff"
 
 
 class SearchService:
@@ -198,18 +228,32 @@ def fact_json(kb: KnowledgeBase, fact: Any, lang: str) -> dict:
         "superseded_by": fact.superseded_by,
         "texts": {code: render_text(fact.text[code], fact.values, code) for code in LANGUAGES},
         "as_of_by_language": {code: format_as_of(fact.as_of, code) for code in LANGUAGES},
+        # What "insert" puts into a reply to a user: the fact in their language, its date and source.
+        "quotes": {code: quote_fact(kb, fact, code) for code in LANGUAGES},
     }
+
+
+def quote_fact(kb: KnowledgeBase, fact: Any, lang: str) -> str:
+    """A fact as a staff member sends it to a user: text (as of date), then its source, in `lang`."""
+    from bot.answers import source_lines
+
+    _ = translator(lang)
+    text = _("{fact} (as of {date})").format(
+        fact=render_text(fact.text[lang], fact.values, lang), date=format_as_of(fact.as_of, lang)
+    )
+    return "\n".join([text, *source_lines(kb, [fact], lang)])
 
 
 PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><link rel="stylesheet" href="/static/staff.css"></head>
 <body>
-<header><h1>{title}</h1><nav><a href="/sheets">{sheets}</a> · <a href="/missed">{missed}</a> ·
+<header><h1>{title}</h1><nav><a href="/">{search_nav}</a> · <a href="/inbox">{inbox}</a> · <a href="/feedback">{feedback}</a> ·
+<a href="/sheets">{sheets}</a> · <a href="/missed">{missed}</a> ·
 <form method="post" action="/logout" class="inline"><button type="submit">{sign_out}</button></form></nav></header>
 <main>{body}</main>
 <script type="application/json" id="staff-config">{config}</script>
-<script src="/static/staff.js"></script>
+<script src="/static/staff.js"></script>{scripts}
 </body></html>"""
 
 
@@ -218,6 +262,8 @@ def create_app(
     token: Optional[str] = None,
     tracker_db: Optional[str] = None,
     prior: Optional[TopicPrior] = None,
+    handover_store: Any = None,
+    delivery: Any = None,
 ) -> web.Application:
     knowledge = knowledge or KnowledgeProvider()
     auth = StaffAuth(token or load_token())
@@ -241,17 +287,21 @@ def create_app(
         _ = translator(lang)
         return {key: _(message) for key, message in STRINGS.items()}
 
-    def page(request: web.Request, body: str, lang: str) -> web.Response:
+    def page(request: web.Request, body: str, lang: str, extra: Optional[dict] = None, scripts: tuple = ()) -> web.Response:
         text = strings(lang)
-        config = {"lang": lang, "strings": text, "languages": ENDONYMS}
+        config = {"lang": lang, "strings": text, "languages": ENDONYMS, **(extra or {})}
         rendered = PAGE.format(
             lang=lang,
             title=html.escape(text["title"]),
             sheets=html.escape(text["sheets"]),
             missed=html.escape(text["missed"]),
             sign_out=html.escape(text["sign_out"]),
+            search_nav=html.escape(text["search_nav"]),
+            inbox=html.escape(text["inbox"]),
+            feedback=html.escape(text["feedback"]),
             body=body,
             config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
+            scripts="".join(f'\n<script src="/static/{name}"></script>' for name in scripts),
         )
         return web.Response(text=rendered, content_type="text/html", charset="utf-8")
 
@@ -288,6 +338,8 @@ def create_app(
 <h1>{html.escape(text['title'])}</h1><h2>{html.escape(text['login_title'])}</h2>{message}
 <form method="post" action="/login"><label for="token">{html.escape(text['token'])}</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<label for="name">{html.escape(text['your_name'])}</label>
+<input id="name" name="name" type="text" autocomplete="name" maxlength="60">
 <button type="submit">{html.escape(text['sign_in'])}</button></form></main></body></html>"""
         return web.Response(text=body, content_type="text/html", charset="utf-8", status=401 if error else 200)
 
@@ -308,8 +360,9 @@ def create_app(
             auth.failed(client)
             return await login_form(request, text["bad_token"])
         response = web.HTTPSeeOther("/")
+        operator = " ".join(str(form.get("name", "")).split())[:60]
         response.set_cookie(
-            COOKIE, auth.cookie(), max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
+            COOKIE, auth.cookie(operator), max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
             secure=served_over_https(request), path="/",
         )
         raise response
@@ -410,13 +463,19 @@ def create_app(
     app.router.add_get("/missed", missed)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", STATIC, show_index=False)
+
+    from bot.handover.store import HandoverStore
+    from bot.web.inbox import add_inbox_routes
+
+    add_inbox_routes(
+        app, auth=auth, page=page, language=language, strings=strings, knowledge=knowledge,
+        store=handover_store or HandoverStore(tracker_db), tracker_db=tracker_db, delivery=delivery,
+    )
     return neutral_server_header(app)
 
 
 def sheet_style_hash() -> str:
     """The CSP source of the fact sheets' inline style."""
-    import base64
-
     from bot.staff.sheets import STYLE
 
     return "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()

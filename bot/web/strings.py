@@ -27,6 +27,9 @@ WIDGET_STRINGS = {
         "and psychological support, in Ukrainian, Dutch, French or English."
     ),
     "noscript": N_("The chat needs JavaScript. Official information: {url}"),
+    "staff_said": N_("{name} of the helpline staff said:"),
+    "staff_name": N_("{name} · helpline staff"),
+    "sent_to_staff": N_("Sent to the helpline staff."),
 }
 
 

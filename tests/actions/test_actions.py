@@ -79,7 +79,9 @@ async def test_emoji_gets_a_polite_reply_in_the_current_language(dispatcher, tra
     text = _texts(dispatcher)
     assert text.startswith("Je ne trouve pas de question")
     assert "www.info-ukraine.be" in text
-    assert len(dispatcher.messages[0]["buttons"]) == len(TOPIC_INTENTS)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert len(buttons) == len(TOPIC_INTENTS) + 1
+    assert buttons[-1] == {"title": "Parler à une personne", "payload": "/request_human"}  # a person, after a fallback
 
 
 async def test_default_fallback_is_the_same_polite_reply(dispatcher, tracker, domain) -> None:

@@ -129,6 +129,14 @@ class Servers:
         return stored_sender(sender)
 
 
+HANDOVER_SECRET = "test-handover-secret"
+ALWAYS_OPEN = (
+    "time_zone: Europe/Brussels\npublic_holidays: none\nsilence_timeout_minutes: 20\nhours:\n"
+    + "".join(f'  {day}: "00:00-24:00"\n' for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+)
+NEVER_OPEN = "time_zone: Europe/Brussels\npublic_holidays: none\nsilence_timeout_minutes: 20\nhours:\n  monday: \"\"\n"
+
+
 def start_servers(
     workdir: Path,
     endpoints_extra: str = "",
@@ -153,7 +161,17 @@ def start_servers(
         encoding="utf-8",
     )
     actions_log = workdir / "actions.log"
-    extra_env = extra_env or {}
+    # The hand-over: its tables beside the tracker store, the helpline open around the clock (tests
+    # that need it closed rewrite this file: it is read again when it changes), a known secret.
+    helpline = workdir / "helpline.yml"
+    helpline.write_text(ALWAYS_OPEN, encoding="utf-8")
+    extra_env = {
+        "TRACKER_DB_URL": f"sqlite:///{workdir / 'rasa.db'}",
+        "HELPLINE_CONFIG": str(helpline),
+        "HANDOVER_SECRET": HANDOVER_SECRET,
+        "HANDOVER_SWEEP_SECONDS": "1",
+        **(extra_env or {}),
+    }
     actions = subprocess.Popen(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
         cwd=ROOT, env=env(**extra_env), stdout=actions_log.open("w"), stderr=subprocess.STDOUT,

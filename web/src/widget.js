@@ -113,7 +113,9 @@ export function mount(root, options) {
   const rememberLabel = el("label", { for: "uabe-remember", class: "uabe-remember-label" });
   const notice = el("p", { class: "uabe-notice" });
   const privacy = el("div", { class: "uabe-privacy" }, [notice, el("p", { class: "uabe-remember" }, [rememberBox, rememberLabel])]);
-  const log = el("ol", { class: "uabe-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+  // The log region holds a list (role=log on the <ol> itself would take its list semantics away).
+  const list = el("ol", { class: "uabe-list" });
+  const log = el("div", { class: "uabe-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" }, [list]);
   const status = el("p", { class: "uabe-status", role: "status", "aria-live": "polite" });
   const inputLabel = el("label", { for: "uabe-input", class: "uabe-visually-hidden" });
   const input = el("textarea", { id: "uabe-input", class: "uabe-input", rows: "2", maxlength: "2000", autocomplete: "off" });
@@ -139,7 +141,7 @@ export function mount(root, options) {
       node.textContent = t(node.getAttribute("data-uabe-string"));
     });
     log.querySelectorAll("[data-speaker]").forEach((node) => {
-      node.textContent = t(node.getAttribute("data-speaker") === "user" ? "you" : "assistant");
+      node.textContent = speakerLabel(node.getAttribute("data-speaker"), node.getAttribute("data-name"));
     });
   }
 
@@ -147,11 +149,46 @@ export function mount(root, options) {
     store.setItem(keys.history, JSON.stringify(history.slice(-MAX_HISTORY)));
   }
 
+  function speakerLabel(from, name) {
+    if (from === "user") return t("you");
+    if (from === "staff") return t("staff_said").replace("{name}", name || "");
+    return t("assistant");
+  }
+
+  function renderComment(entry) {
+    // The optional "what was missing?" after 👎: a small form; the next question can be typed as usual.
+    const item = el("li", { class: "uabe-message uabe-bot uabe-comment" });
+    if (entry.done) {
+      item.appendChild(el("div", { class: "uabe-bubble", text: entry.comment.thanks }));
+      list.appendChild(item);
+      return;
+    }
+    const id = `uabe-comment-${Math.random().toString(36).slice(2, 10)}`;
+    const field = el("textarea", { id, class: "uabe-comment-input", rows: "2", maxlength: "1000", placeholder: entry.comment.placeholder || "" });
+    const button = el("button", { type: "submit", class: "uabe-button", text: entry.comment.send });
+    const commentForm = el("form", { class: "uabe-comment-form" }, [el("label", { for: id, text: entry.comment.prompt }), field, button]);
+    commentForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text) return;
+      socket.emit("feedback_comment", { text }, (ok) => {
+        if (!ok) return;
+        entry.done = true;
+        save();
+        item.replaceChildren(el("div", { class: "uabe-bubble", role: "status", text: entry.comment.thanks }));
+      });
+    });
+    item.appendChild(commentForm);
+    list.appendChild(item);
+  }
+
   function render(entry, focusButtons) {
-    const who = el("span", { class: "uabe-visually-hidden", "data-speaker": entry.from, text: t(entry.from === "user" ? "you" : "assistant") });
+    if (entry.comment) { renderComment(entry); log.scrollTop = log.scrollHeight; return; }
+    const who = el("span", { class: "uabe-visually-hidden", "data-speaker": entry.from, "data-name": entry.name, text: speakerLabel(entry.from, entry.name) });
     const bubble = el("div", { class: "uabe-bubble" });
+    if (entry.from === "staff") bubble.appendChild(el("span", { class: "uabe-staff-name", "aria-hidden": "true", text: t("staff_name").replace("{name}", entry.name || "") }));
     bubble.appendChild(richText(entry.text || ""));
-    const item = el("li", { class: `uabe-message uabe-${entry.from}` }, [who, bubble]);
+    const item = el("li", { class: `uabe-message uabe-${entry.from === "staff" ? "bot uabe-staff" : entry.from}${entry.notice ? " uabe-notice-message" : ""}` }, [who, bubble]);
     if (entry.buttons && entry.buttons.length && !entry.used) {
       const group = el("div", { class: "uabe-buttons", role: "group" });
       entry.buttons.forEach((button) => {
@@ -163,7 +200,7 @@ export function mount(root, options) {
       item.appendChild(group);
       if (focusButtons) setTimeout(() => { const first = group.querySelector("button"); if (first) first.focus(); }, 0);
     }
-    log.appendChild(item);
+    list.appendChild(item);
     log.scrollTop = log.scrollHeight;
   }
 
@@ -187,14 +224,32 @@ export function mount(root, options) {
       store.setItem(keys.session, token);
       history = [];
       save();
-      log.innerHTML = "";
+      list.innerHTML = "";
     }
     root.setAttribute("data-session", "ready");
   });
   socket.on("bot_uttered", (message) => {
+    if (message.feedback_comment) {
+      add({ from: "bot", comment: message.feedback_comment });
+      return;
+    }
+    const handover = message.handover;
+    if (handover) {
+      // A helpline staff member's reply, or a notice about the hand-over: shown once, acknowledged.
+      socket.emit("handover_seen", { id: handover.id });
+      if (history.some((entry) => entry.handover === handover.id)) return;
+      status.textContent = "";
+      add({ from: handover.kind === "staff" ? "staff" : "bot", name: handover.operator, notice: handover.kind !== "staff", handover: handover.id, text: message.text || "" });
+      return;
+    }
     waiting = false;
     status.textContent = "";
     add({ from: "bot", text: message.text || "", buttons: message.buttons || message.quick_replies || [] });
+  });
+  socket.on("handover_held", () => {
+    // The message went to the helpline staff member, not to the assistant: nothing to wait for here.
+    waiting = false;
+    status.textContent = t("sent_to_staff");
   });
   socket.on("disconnect", () => { status.textContent = t("reconnecting"); });
   socket.on("connect_error", () => { status.textContent = t("reconnecting"); });
@@ -242,7 +297,7 @@ export function mount(root, options) {
     [device, tab].forEach((place) => { place.removeItem(keys.session); place.removeItem(keys.history); });
     session = null;
     history = [];
-    log.innerHTML = "";
+    list.innerHTML = "";
     socket.emit("session_request", { language });
     input.focus();
   });
