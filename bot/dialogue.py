@@ -266,7 +266,7 @@ class Assistant:
         text: str,
         prior: Mapping[str, float],
         topic_hint: Optional[str] = None,
-        trust_topic: float = TRUST_TOPIC,
+        trust_topic: Optional[float] = None,
     ) -> Outcome:
         """Answer a question with the facts that answer it, or ask the region first when they differ
         by region; `text` is the question ("" for a topic button). When the question's words are in
@@ -278,6 +278,7 @@ class Assistant:
         hits = [h for h in retriever.search(query, limit=12) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
         asked_words = bool(text) and bool(retriever.content_words(text, query.ignore))
+        trust_topic = TRUST_TOPIC if trust_topic is None else trust_topic
         top_prior = max(prior.values(), default=0.0)
         far = all(h.coverage < FAR_COVERAGE for h in hits[:3])
         sure_of_topic = top_prior >= (max(trust_topic, TRUST_TOPIC_FAR) if far else trust_topic)

@@ -319,8 +319,21 @@ class Retriever:
         self.weights = weights or Weights()
         self.facts: tuple[Fact, ...] = kb.facts
         corpus = [self._document(f) for f in self.facts] or [["<empty>"]]
-        self._bm25 = bm25s.BM25(k1=1.2, b=0.5)
-        self._bm25.index(corpus, show_progress=False)
+        bm25 = bm25s.BM25(k1=1.2, b=0.5)
+        bm25.index(corpus, show_progress=False)
+        # Each term's BM25 score in every fact, as one dense row per term (a few MB): a question's
+        # word costs an array lookup, not a call into bm25s.
+        import numpy as np
+
+        scores = bm25.scores
+        self._term_row = dict(bm25.vocab_dict)
+        self._rows = np.zeros((len(self._term_row), len(corpus)), dtype="float32")
+        for term, row in self._term_row.items():
+            if row + 1 >= len(scores["indptr"]):
+                continue  # bm25s's placeholder for the empty token has no column
+            start, end = scores["indptr"][row], scores["indptr"][row + 1]
+            self._rows[row, scores["indices"][start:end]] = scores["data"][start:end]
+        self._zeros = np.zeros(len(corpus), dtype="float32")
         self._vocab = frozenset(t for doc in corpus for t in doc)
         # Surface forms of the facts' words, for typo matching: folded word -> its term.
         self._surface: dict[str, str] = {}
@@ -331,6 +344,11 @@ class Retriever:
                     if len(folded) >= 5 and not _DIGITS.match(folded):
                         self._surface.setdefault(folded, analyse(w, lang))
         self._surface_list = list(self._surface)
+        self._by_length: dict[int, list[str]] = {}
+        for surface in self._surface_list:
+            self._by_length.setdefault(len(surface), []).append(surface)
+        self._fuzzy_cache: dict[str, Optional[str]] = {}
+        self._fact_arrays()
         self._position = {f.id: i for i, f in enumerate(self.facts)}
         self._guidance_regions: dict[str, set[str]] = {}
         for fact in self.facts:
@@ -366,13 +384,29 @@ class Retriever:
 
     # -- matching ---------------------------------------------------------------------------------
 
+    def _term_scores(self, term: str):  # type: ignore[no-untyped-def]
+        row = self._term_row.get(term)
+        return self._zeros if row is None else self._rows[row]
+
     def _fuzzy(self, word: str) -> Optional[str]:
+        cached = self._fuzzy_cache.get(word)
+        if cached is not None or word in self._fuzzy_cache:
+            return cached
+        found = self._fuzzy_match(word)
+        if len(self._fuzzy_cache) > 20000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[word] = found
+        return found
+
+    def _fuzzy_match(self, word: str) -> Optional[str]:
         from rapidfuzz import fuzz, process
 
         folded = _strip_accents(_fold(word))
         if len(folded) < 5 or _CYRILLIC.search(folded) and len(folded) < 6:
             return None
-        found = process.extractOne(folded, self._surface_list, scorer=fuzz.ratio, score_cutoff=self.weights.fuzzy_cutoff)
+        # Words within two letters of the word's length: a similarity of 85 % allows no more.
+        candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in self._by_length.get(n, ())]
+        found = process.extractOne(folded, candidates, scorer=fuzz.ratio, score_cutoff=self.weights.fuzzy_cutoff)
         return self._surface[found[0]] if found else None
 
     def query_terms(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
@@ -402,6 +436,10 @@ class Retriever:
         return lexical, coverage
 
     def _match(self, text: str, ignore: Sequence[str] = ()) -> tuple[list[float], list[float], float]:
+        lexical, coverage, attainable = self._match_arrays(text, ignore)
+        return [float(x) for x in lexical], [float(x) for x in coverage], attainable
+
+    def _match_arrays(self, text: str, ignore: Sequence[str] = ()):  # type: ignore[no-untyped-def]
         """BM25 of every fact for the question (each word counted once, with its best form), and the
         share of the question's words each fact speaks of, weighted by how rare the words are (a
         word no fact uses weighs most)."""
@@ -418,10 +456,10 @@ class Retriever:
             options, rough = matched.get(word.casefold(), ((), None))
             best = None
             for term in options:
-                scores = self._bm25.get_scores([term])
+                scores = self._term_scores(term)
                 best = scores if best is None else np.maximum(best, scores)
             if rough:
-                scores = self.weights.coarse * self._bm25.get_scores([rough])
+                scores = self.weights.coarse * self._term_scores(rough)
                 best = scores if best is None else np.maximum(best, scores)
             if best is None:
                 weight_sum += rarest
@@ -434,7 +472,7 @@ class Retriever:
             covered += weight * present
             total += best
         coverage = covered / weight_sum if weight_sum else covered
-        return [float(s) for s in total], [float(c) for c in coverage], attainable
+        return total, coverage, attainable
 
     def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
         """query_terms, one entry per content word (empty when the word matches nothing)."""
@@ -452,6 +490,25 @@ class Retriever:
         """BM25 of every fact for the question."""
         return self._match(text, ignore)[0]
 
+    def _fact_arrays(self) -> None:
+        """Per-fact flags as arrays, so a search scores every fact at once."""
+        import numpy as np
+
+        facts = self.facts
+        self._topic_index = {t: i for i, t in enumerate(TOPIC_TITLES)}
+        self._topics = np.zeros((len(facts), len(self._topic_index)), dtype=bool)
+        for i, fact in enumerate(facts):
+            for t in fact.topics:
+                self._topics[i, self._topic_index[t]] = True
+        self._guidance = np.array([f.is_guidance for f in facts], dtype=bool)
+        self._statistic = np.array([f.is_statistic for f in facts], dtype=bool)
+        self._dated = np.array([any(v.kind in ("date", "month") for v in f.values.values()) for f in facts], dtype=bool)
+        self._current = np.array([f.current for f in facts], dtype=bool)
+        self._region = np.array([f.region for f in facts], dtype=object)
+        self._living = np.array([f.region in LIVING_REGIONS for f in facts], dtype=bool)
+        self._province = np.array([f.province or "" for f in facts], dtype=object)
+        self._municipality = np.array([f.municipality or "" for f in facts], dtype=object)
+
     def search(
         self,
         query: Query,
@@ -462,51 +519,60 @@ class Retriever:
         min_score: float = 0.0,
     ) -> list[Hit]:
         """Facts best first. `topic` and `regions` filter; the query's region ranks and filters."""
+        import numpy as np
+
+        if not self.facts:
+            return []
         w = self.weights
-        lexical, coverage, attainable = self._match(query.text, query.ignore)
+        lexical, coverage, attainable = self._match_arrays(query.text, query.ignore)
         # Relative to what the question's words could reach at best (each word's best fact): a
         # fact matching one common word of four is not a full match.
         scale = max(attainable, w.lexical_floor)
-        kind = question_kind(query.text)
-        allowed_regions = set(regions) if regions is not None else None
+        keep = np.ones(len(self.facts), dtype=bool)
+        if not include_history:
+            keep &= self._current
+        if topic:
+            keep &= self._topics[:, self._topic_index[topic]] if topic in self._topic_index else False
+        if regions is not None:
+            keep &= np.isin(self._region, list(regions))
+        if query.region:
+            keep &= ~self._living | (self._region == query.region)
+        if query.province:
+            keep &= (self._province == "") | (self._province == query.province)
+        # The topic prior: each fact takes its most likely topic's probability.
         prior_total = sum(query.prior.values()) or 1.0
-        hits: list[Hit] = []
-        for fact, lex, cov in zip(self.facts, lexical, coverage):
-            if not include_history and not fact.current:
-                continue
-            if topic and topic not in fact.topics:
-                continue
-            if allowed_regions is not None and fact.region not in allowed_regions:
-                continue
-            if query.region and fact.region in LIVING_REGIONS and fact.region != query.region:
-                continue
-            if fact.province and query.province and fact.province != query.province:
-                continue
-            prior = max((query.prior.get(t, 0.0) for t in fact.topics), default=0.0) / prior_total
-            score = w.lexical * lex / scale + w.prior * prior
-            if kind == "howto":
-                score += w.kind_match if fact.is_guidance else (w.kind_mismatch if fact.is_statistic else 0.0)
-            elif kind == "figure":
-                score += w.kind_match if fact.is_statistic else (w.kind_mismatch if fact.is_guidance else 0.0)
-            elif kind == "when":
-                if any(v.kind in ("date", "month") for v in fact.values.values()):
-                    score += w.kind_match
-            elif fact.is_guidance:
-                score += w.guidance_default
-            if query.region and fact.region == query.region:
-                score += w.region
-            elif query.prefer_national and fact.region in LIVING_REGIONS:
-                score -= w.other_region
-            if query.province and fact.province == query.province:
-                score += w.province
-            if query.municipality and fact.municipality == query.municipality:
-                score += w.municipality
-            if not fact.current:
-                score *= 0.5  # history after what is valid now
-            if score > min_score:
-                hits.append(Hit(fact, score, lexical=lex, prior=prior, coverage=cov))
-        hits.sort(key=lambda h: (-h.score, self._position[h.fact.id]))
-        return hits[:limit]
+        topic_prob = np.zeros(len(self._topic_index), dtype="float32")
+        for name, probability in query.prior.items():
+            if name in self._topic_index:
+                topic_prob[self._topic_index[name]] = probability / prior_total
+        prior = (self._topics * topic_prob).max(axis=1) if len(topic_prob) else np.zeros(len(self.facts))
+        score = w.lexical * lexical / scale + w.prior * prior
+        kind = question_kind(query.text)
+        if kind == "howto":
+            score += np.where(self._guidance, w.kind_match, np.where(self._statistic, w.kind_mismatch, 0.0))
+        elif kind == "figure":
+            score += np.where(self._statistic, w.kind_match, np.where(self._guidance, w.kind_mismatch, 0.0))
+        elif kind == "when":
+            score += np.where(self._dated, w.kind_match, 0.0)
+        else:
+            score += np.where(self._guidance, w.guidance_default, 0.0)
+        if query.region:
+            score += np.where(self._region == query.region, w.region, 0.0)
+        elif query.prefer_national:
+            score -= np.where(self._living, w.other_region, 0.0)
+        if query.province:
+            score += np.where(self._province == query.province, w.province, 0.0)
+        if query.municipality:
+            score += np.where(self._municipality == query.municipality, w.municipality, 0.0)
+        score = np.where(self._current, score, score * 0.5)  # history after what is valid now
+        keep &= score > min_score
+        chosen = np.flatnonzero(keep)
+        # Best first; ties in the file's order (the editor's order of importance).
+        order = chosen[np.lexsort((chosen, -score[chosen]))][:limit]
+        return [
+            Hit(self.facts[i], float(score[i]), lexical=float(lexical[i]), prior=float(prior[i]), coverage=float(coverage[i]))
+            for i in order
+        ]
 
     def has_lexical_match(self, hit: Hit) -> bool:
         """True when the question's words, not only its topic, point to this fact: it speaks of at
