@@ -80,7 +80,8 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         # It comes back: the service recovers by itself, the conversation goes on where it was.
         actions = start_actions(port, log)
         assert "Waar in België woont u?" in texts(servers.say("fault-1", "Waar kan ik Nederlands leren?"))
-        assert "Taallessen in Vlaanderen:" in texts(servers.say("fault-1", "Gent"))
+        answer = texts(servers.say("fault-1", "Gent"))  # the pending question, answered for Flanders
+        assert "Nederlands" in answer and "in Vlaanderen" in answer, answer
         actions.terminate()
         actions.wait(timeout=20)
 
@@ -99,7 +100,8 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         facts.write_text(facts.read_text(encoding="utf-8").replace("region: flanders", "region: atlantis", 1), encoding="utf-8")
         actions = start_actions(port, log, BOT_KNOWLEDGE_PATH=str(broken))
         reply, reason = apology(servers, "fault-4", "How long does temporary protection last?")
-        assert reply.startswith(APOLOGY["en"]) and reason == "action_server_error"
+        # The action server refuses (HTTP 500), or on a slow machine does not answer within the 2 s.
+        assert reply.startswith(APOLOGY["en"]) and reason in ("action_server_error", "action_timeout"), reason
         assert "knowledge.load.refused" in log.read_text() and "housing.yml" in log.read_text()
 
         # Fixed while running: answers again, without a restart.
@@ -107,7 +109,15 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         import time
 
         time.sleep(2.5)
-        assert "4 March 2027" in texts(servers.say("fault-4", "How long does temporary protection last?"))
+        # The first answer after the fix loads the file and warms up the retrieval, which can take
+        # longer than the 2 s timeout on a busy machine: apologies then, marked degraded, until it is
+        # ready (within a minute).
+        for _ in range(20):
+            reply, reason = apology(servers, "fault-4", "How long does temporary protection last?")
+            if reason is None:
+                break
+            time.sleep(2)
+        assert "4 March 2027" in reply, (reason, reply)
     finally:
         if actions.poll() is None:
             actions.terminate()
