@@ -31,7 +31,7 @@ from bot.payloads import language_payload, payload
 from bot.taxonomy import INTENT_TOPICS, LIVING_REGIONS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
 from bot.privacy import redact
 from bot.regions import Gazetteer, Place, default_gazetteer
-from bot.retrieval import Hit, Query, retriever_for, topic_prior
+from bot.retrieval import KIND_INTENTS, Hit, Query, retriever_for, topic_prior
 from bot.text import clean_user_text, has_words
 
 logger = logging.getLogger(__name__)
@@ -206,6 +206,7 @@ class Assistant:
     def _query(self, turn: Turn, outcome: Outcome, text: str, prior: Mapping[str, float]) -> Query:
         region, province = self._region(turn, outcome)
         return Query(
+            kind=KIND_INTENTS.get(turn.intent or ""),
             text=text,
             region=region,
             province=province,
@@ -220,7 +221,7 @@ class Assistant:
         """The topics the model reads in the message (its question intents' confidences)."""
         prior = topic_prior(turn.intent_ranking)
         topic = INTENT_TOPICS.get(turn.intent or "")
-        if topic and topic not in prior:
+        if topic and topic not in prior and turn.intent not in KIND_INTENTS:
             prior[topic] = 1.0
         return prior
 
@@ -287,7 +288,7 @@ class Assistant:
                 # No fact speaks of the question's words, but the model is sure of its topic (the
                 # facts say "housing", the person "a flat"): that topic's facts, not stray matches.
                 likely_topic = max(prior, key=prior.get)  # type: ignore[arg-type]
-                hits = [h for h in hits if likely_topic in h.fact.topics]
+                hits = [h for h in retriever.search(query, topic=likely_topic, limit=12) if h.score >= MIN_ANSWER_SCORE]
             else:
                 # The question has words, no fact speaks of them ("free public transport") and the
                 # model is not sure of the topic: say so honestly rather than show the topic's facts.

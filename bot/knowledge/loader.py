@@ -33,7 +33,7 @@ from bot.knowledge.model import (
     Value,
     Website,
 )
-from bot.knowledge.render import format_value, literal_parts, placeholders
+from bot.knowledge.render import doubled_words, format_value, literal_parts, placeholders
 from bot.languages import LANGUAGES
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
@@ -443,6 +443,12 @@ def _build_fact(
                 format_value(values[name], lang, spec)
             except Exception as exc:  # noqa: BLE001 - any Babel error is a bad pattern
                 problem(where, f"placeholder {{{name}:{spec}}}: {exc}")
+        try:
+            twice = doubled_words(text, values, lang)
+        except Exception:  # noqa: BLE001 - a bad pattern is reported above
+            twice = []
+        for word in twice:
+            problem(where, f"'{word}' written twice: the placeholder already ends with it")
         names = {name for name, _ in used}
         for name in values:
             if name not in names:

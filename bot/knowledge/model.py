@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Union
+from typing import Iterable, Mapping, Optional, Union
 
 from bot.taxonomy import FACT_KINDS, PROVINCES, REGIONS, TOPICS  # noqa: E402  (re-exported)
 
@@ -113,6 +113,12 @@ class Fact:
     def current(self) -> bool:
         """False for a fact a later fact replaces (e.g. an earlier end date)."""
         return self.superseded_by is None
+
+
+def as_of_range(facts: Iterable["Fact"]) -> Optional[tuple[AsOf, AsOf]]:
+    """The oldest and the newest as-of date of some facts (None for none): the honest "data as of"."""
+    dates = sorted((f.as_of for f in facts), key=lambda a: (a.date, a.precision == "day"))
+    return (dates[0], dates[-1]) if dates else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Babel date pattern ("{end:d MMMM y}"); a month defaults to the locale's "month y
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from functools import lru_cache
 from typing import Iterator, Mapping, Optional
@@ -26,9 +27,11 @@ _FORMATTER = string.Formatter()
 #: month, as in Belgium), Ukrainian.
 FORMAT_LOCALES = {"uk": "uk_UA", "nl": "nl_BE", "fr": "fr_BE", "en": "en_GB"}
 
-#: Ukrainian long dates without the trailing "р." ("4 березня 2027"), which would clash with a
-#: sentence's full stop; the other locales' long forms already read naturally.
-_DAY_PATTERNS = {"uk": "d MMMM y"}
+#: Ukrainian long dates written out with "року" ("4 березня 2027 року"), as Ukrainian prose writes
+#: a day-month-year date, instead of CLDR's abbreviated "р." (which would also clash with a
+#: sentence's full stop). The other locales' long forms already read naturally. A fact text must
+#: therefore not write "року" after a date placeholder itself (the loader refuses a doubled word).
+_DAY_PATTERNS = {"uk": "d MMMM y 'року'"}
 _MONTH_PATTERNS = {"uk": "LLLL y"}
 
 
@@ -52,7 +55,7 @@ def format_percent(value: float, lang: str, decimals: int = 0) -> str:
 
 
 def format_day(value: dt.date, lang: str, pattern: Optional[str] = None) -> str:
-    """A date in the locale's long form ("4 березня 2027 р.", "4 March 2027") or a Babel pattern."""
+    """A date in the locale's long form ("4 березня 2027 року", "4 March 2027") or a Babel pattern."""
     return format_date(value, format=pattern or _DAY_PATTERNS.get(lang, "long"), locale=_locale(lang))
 
 
@@ -97,6 +100,24 @@ def placeholders(text: str) -> Iterator[tuple[str, str]]:
 def literal_parts(text: str) -> str:
     """The text with its placeholders removed: what a translator wrote by hand."""
     return "".join(literal for literal, *_ in _FORMATTER.parse(text))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def doubled_words(text: str, values: Mapping[str, Value], lang: str) -> list[str]:
+    """Words a filled placeholder ends with that the text repeats right after it (a Ukrainian text
+    writing "{date} року" when the date already reads "4 березня 2027 року")."""
+    parts = list(_FORMATTER.parse(text))
+    doubled = []
+    for (_literal, name, spec, _conversion), following in zip(parts, parts[1:] + [("", None, None, None)]):
+        if name is None or name not in values:
+            continue
+        shown = _WORD.findall(format_value(values[name], lang, spec or ""))
+        after = _WORD.findall(following[0])
+        if shown and after and following[0][:1].isspace() and shown[-1].lower() == after[0].lower():
+            doubled.append(shown[-1])
+    return doubled
 
 
 def render_text(text: str, values: Mapping[str, Value], lang: str) -> str:

@@ -91,13 +91,17 @@ def search_facts(kb: KnowledgeBase, query: str, **filters: object) -> list[Hit]:
     return FactIndex(kb, TopicPrior.from_training_data()).search(query, **filters)  # type: ignore[arg-type]
 
 
-def stale_facts(kb: KnowledgeBase, max_age_days: int, today: Optional[object] = None) -> list[Fact]:
-    """Current facts whose as-of date is older than `max_age_days`, oldest first."""
+def stale_facts(
+    kb: KnowledgeBase, max_age_days: int, today: Optional[object] = None, recorded: Optional[dict] = None
+) -> list[Fact]:
+    """Current facts not verified for more than `max_age_days` days, guidance first (the facts of
+    bot.staff.verified.stale_report; `recorded`: verifications made on the staff page)."""
     import datetime as dt
 
-    day = today if isinstance(today, dt.date) else dt.date.today()
-    old = [f for f in kb.facts if f.current and (day - f.as_of.date).days > max_age_days]
-    return sorted(old, key=lambda f: (f.as_of.date, f.id))
+    from bot.staff.verified import stale_report
+
+    day = today if isinstance(today, dt.date) else None
+    return [row.fact for row in stale_report(kb, recorded or {}, max_age_days, day)]
 
 
 __all__ = ["FactIndex", "Hit", "TopicPrior", "search_facts", "stale_facts"]

@@ -1,8 +1,9 @@
 """Printable fact sheets from the knowledge file: HTML and PDF, per language and per region.
 
-Each sheet is stamped with the date of its data (the newest as-of date of the facts on it) and the
-day it was printed, and lists the official websites, the facts by topic with their as-of dates, and
-the sources. PDFs are printed from the HTML by headless Chromium (Debian's `chromium` package).
+Each sheet is stamped with the range of its facts' dates (the oldest to the newest as-of date of the
+facts on it) and the day it was printed, and lists the official websites, the facts by topic, each
+with its own as-of date (and, for a fact taken from a web page, that page with its date), and the
+documents the other facts come from. PDFs are printed from the HTML by headless Chromium (Debian's `chromium` package).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
-from bot.answers import source_lines, website_lines
+from bot.answers import answer_sources, source_lines, website_lines
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.model import Fact
+from bot.knowledge.model import Fact, as_of_range
 from bot.knowledge.render import format_as_of, format_day, render_text
 from bot.languages import LANGUAGES
 
@@ -45,7 +46,7 @@ STYLE = """
 body{font:11pt/1.45 "DejaVu Sans",system-ui,sans-serif;color:#111;max-width:48em;margin:1.5em auto;padding:0 1em}
 h1{font-size:16pt;margin:0 0 .2em} h2{font-size:12.5pt;margin:1.2em 0 .3em;border-bottom:2px solid #0b57a4}
 .stamp{color:#333;margin:0 0 1em} ul{padding-left:1.2em} li{margin:.25em 0} .as-of{color:#444;white-space:nowrap}
-.sources{font-size:9pt;color:#333} .province{font-weight:600}
+.sources,.source{font-size:9pt;color:#333} .source{display:block;overflow-wrap:anywhere} .province{font-weight:600}
 @media print{body{margin:0 auto} h2{break-after:avoid} li{break-inside:avoid}}
 """
 
@@ -61,12 +62,9 @@ def render_sheet(kb: KnowledgeBase, lang: str, region: str, today: Optional[dt.d
     _ = translator(lang)
     today = today or dt.date.today()
     facts = sheet_facts(kb, region)
-    data_date = max((f.as_of.date for f in facts), default=today)
     escape = html.escape
     title = escape(_("Facts for people from Ukraine {where}").format(where=_(WHERE[region])))
-    stamp = _("Data as of {date}. Printed on {today}. Check the official websites for later changes.").format(
-        date=format_day(data_date, lang), today=format_day(today, lang)
-    )
+    stamp = data_stamp(facts, lang, today)
     sites = website_lines(kb.websites_for(region if region != "belgium" else None), lang, limit=4)
     parts = [
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
@@ -87,11 +85,34 @@ def render_sheet(kb: KnowledgeBase, lang: str, region: str, today: Optional[dt.d
                 province = f'<span class="province">{escape(_(PROVINCE_NAMES[fact.province]))}:</span> '
             text = escape(render_text(fact.text[lang], fact.values, lang))
             as_of = escape(_("as of {date}").format(date=format_as_of(fact.as_of, lang)))
-            parts.append(f'<li>{province}{text} <span class="as-of">({as_of})</span></li>')
+            # A fact from a web page names the page and its date; the review's sections are listed
+            # once under the topic.
+            page = ""
+            if not fact.source.section:
+                page = "".join(f'<span class="source">{escape(line)}</span>' for line in answer_sources(kb, [fact], lang))
+            parts.append(f'<li>{province}{text} <span class="as-of">({as_of})</span>{page}</li>')
         parts.append("</ul>")
-        parts.append('<p class="sources">' + "<br>".join(escape(s) for s in source_lines(kb, on_topic, lang)) + "</p>")
+        documents = [f for f in on_topic if f.source.section]
+        if documents:
+            parts.append('<p class="sources">' + "<br>".join(escape(s) for s in source_lines(kb, documents, lang)) + "</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def data_stamp(facts: Iterable[Fact], lang: str, today: dt.date) -> str:
+    """"Facts dated from March 2022 to 1 December 2026. Printed on …": the range of the facts' own
+    dates, not only the newest (most facts may be much older than the newest one)."""
+    _ = translator(lang)
+    dates = as_of_range(facts)
+    printed = format_day(today, lang)
+    if dates is None or dates[0] == dates[1]:
+        date = format_as_of(dates[0], lang) if dates else format_day(today, lang)
+        return _("Data as of {date}. Printed on {today}. Check the official websites for later changes.").format(
+            date=date, today=printed
+        )
+    return _(
+        "Facts dated from {oldest} to {newest}. Printed on {today}. Check the official websites for later changes."
+    ).format(oldest=format_as_of(dates[0], lang), newest=format_as_of(dates[1], lang), today=printed)
 
 
 def chromium_path() -> Optional[str]:

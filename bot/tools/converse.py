@@ -113,7 +113,13 @@ class OfflineConversation:
 
 
 def load_agent(model: Optional[Path] = None) -> Any:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structured log prints every parse at debug level unless told otherwise.
+    configure_structlog(logging.WARNING)
 
     from bot.tools.model import MODEL_PATH
 

@@ -38,13 +38,15 @@ from bot.clients import ClientResolver
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.model import REGIONS
+from bot.knowledge.model import REGIONS, as_of_range
 from bot.knowledge.provider import KnowledgeProvider
 from bot.knowledge.render import format_as_of, format_day, render_text
 from bot.languages import ENDONYMS, LANGUAGES
 from bot.staff.search import FactIndex, TopicPrior
+from bot.staff.verified import Verification, VerificationStore, last_verification
 from bot.web.chat import negotiate_language
 from bot.web.headers import neutral_server_header
+from bot.web.verify import VERIFY_STRINGS, add_verification_routes, read_latest, verification_json
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ STRINGS = {
     "as_of": N_("as of {date}"),
     "source": N_("Source"),
     "replaced": N_("Replaced by a later fact: {id}"),
-    "data_date": N_("Knowledge data as of {date}: {facts} facts."),
+    "data_date": N_("Facts dated from {oldest} to {newest}: {facts} facts."),
     "refused": N_("The last edit of the knowledge file was refused; the previous version is still in use. Problems:"),
     "sheets": N_("Printable fact sheets"),
     "missed": N_("Questions the assistant could not answer"),
@@ -87,6 +89,8 @@ STRINGS = {
     "inbox": N_("Inbox"),
     "feedback": N_("Feedback"),
     "search_nav": N_("Search"),
+    "page_dated": N_("page dated {date}"),
+    "page_read": N_("read on {date}"),
 }
 
 
@@ -210,14 +214,24 @@ class SearchService:
         return self._index
 
 
-def fact_json(kb: KnowledgeBase, fact: Any, lang: str) -> dict:
-    """A fact as the staff page shows it: four texts, date, source."""
+def fact_json(kb: KnowledgeBase, fact: Any, lang: str, verification: Optional[Verification] = None) -> dict:
+    """A fact as the staff page shows it: four texts, its date, its source (for a web page: the
+    address and the page's date), its last verification."""
     _ = translator(lang)
     source = kb.sources[fact.source.doc]
     section = source.sections[fact.source.section][lang] if fact.source.section else None
     source_text = source.title[lang] + (f" — {section}" if section else "") + f" ({source.publisher[lang]})"
+    if source.url and source.date:
+        source_text += ", " + _(STRINGS["page_dated"]).format(date=format_day(source.date, lang))
+    elif source.url and source.accessed:
+        source_text += ", " + _(STRINGS["page_read"]).format(date=format_day(source.accessed, lang))
+    if verification is None and fact.last_verified:
+        verification = Verification(fact.id, fact.last_verified)
     return {
         "id": fact.id,
+        "kind": fact.kind,
+        "source_url": source.url,
+        "verified": verification_json(verification, lang),
         "topic": _(TOPIC_TITLES[fact.topic]),
         "region": _(WHERE[fact.region]),
         "province": fact.province,
@@ -249,7 +263,7 @@ PAGE = """<!doctype html>
 <title>{title}</title><link rel="stylesheet" href="/static/staff.css"></head>
 <body>
 <header><h1>{title}</h1><nav><a href="/">{search_nav}</a> · <a href="/inbox">{inbox}</a> · <a href="/feedback">{feedback}</a> ·
-<a href="/sheets">{sheets}</a> · <a href="/missed">{missed}</a> ·
+<a href="/sheets">{sheets}</a> · <a href="/missed">{missed}</a> · <a href="/stale">{stale}</a> ·
 <form method="post" action="/logout" class="inline"><button type="submit">{sign_out}</button></form></nav></header>
 <main>{body}</main>
 <script type="application/json" id="staff-config">{config}</script>
@@ -264,6 +278,7 @@ def create_app(
     prior: Optional[TopicPrior] = None,
     handover_store: Any = None,
     delivery: Any = None,
+    verification_store: Optional[VerificationStore] = None,
 ) -> web.Application:
     knowledge = knowledge or KnowledgeProvider()
     auth = StaffAuth(token or load_token())
@@ -278,6 +293,10 @@ def create_app(
         return clients.trusts(request.remote) and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
     search = SearchService(knowledge, prior)
     tracker_db = tracker_db or os.environ.get("TRACKER_DB_URL") or f"sqlite:///{ROOT / 'var' / 'rasa.db'}"
+    verifications = verification_store or VerificationStore(
+        engine=handover_store.engine if handover_store is not None and handover_store.url == tracker_db else None,
+        url=tracker_db,
+    )
 
     def language(request: web.Request) -> str:
         chosen = request.query.get("lang")
@@ -285,7 +304,7 @@ def create_app(
 
     def strings(lang: str) -> dict[str, str]:
         _ = translator(lang)
-        return {key: _(message) for key, message in STRINGS.items()}
+        return {key: _(message) for key, message in {**STRINGS, **VERIFY_STRINGS}.items()}
 
     def page(request: web.Request, body: str, lang: str, extra: Optional[dict] = None, scripts: tuple = ()) -> web.Response:
         text = strings(lang)
@@ -299,6 +318,7 @@ def create_app(
             search_nav=html.escape(text["search_nav"]),
             inbox=html.escape(text["inbox"]),
             feedback=html.escape(text["feedback"]),
+            stale=html.escape(text["stale"]),
             body=body,
             config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
             scripts="".join(f'\n<script src="/static/{name}"></script>' for name in scripts),
@@ -378,8 +398,11 @@ def create_app(
         _ = translator(lang)
         text = strings(lang)
         kb = knowledge.get()
-        status = _("Knowledge data as of {date}: {facts} facts.").format(
-            date=format_day(kb.data_date, lang) if kb.data_date else "?", facts=len(kb.facts)
+        dates = as_of_range(f for f in kb.facts if f.current)
+        status = text["data_date"].format(
+            oldest=format_as_of(dates[0], lang) if dates else "?",
+            newest=format_as_of(dates[1], lang) if dates else "?",
+            facts=len(kb.facts),
         )
         refused = ""
         if knowledge.last_error is not None:
@@ -409,9 +432,9 @@ def create_app(
         index = search.index()
         hits = index.search(query, topic=topic, region=region, include_history=request.query.get("history") == "1", limit=30)
         elapsed = (time.perf_counter() - started) * 1000
-        return web.json_response(
-            {"query": query, "took_ms": round(elapsed, 2), "results": [fact_json(index.kb, h.fact, lang) for h in hits]}
-        )
+        recorded = await read_latest(verifications, [h.fact.id for h in hits]) or {}
+        results = [fact_json(index.kb, h.fact, lang, last_verification(h.fact, recorded)) for h in hits]
+        return web.json_response({"query": query, "took_ms": round(elapsed, 2), "results": results})
 
     async def sheets(request: web.Request) -> web.Response:
         lang = language(request)
@@ -467,9 +490,13 @@ def create_app(
     from bot.handover.store import HandoverStore
     from bot.web.inbox import add_inbox_routes
 
+    handovers = handover_store or HandoverStore(tracker_db)
     add_inbox_routes(
         app, auth=auth, page=page, language=language, strings=strings, knowledge=knowledge,
-        store=handover_store or HandoverStore(tracker_db), tracker_db=tracker_db, delivery=delivery,
+        store=handovers, tracker_db=tracker_db, delivery=delivery,
+    )
+    add_verification_routes(
+        app, auth=auth, page=page, language=language, strings=strings, knowledge=knowledge, store=verifications,
     )
     return neutral_server_header(app)
 

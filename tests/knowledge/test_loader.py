@@ -40,6 +40,7 @@ BROKEN = [
     ("unknown source", "source: {doc: doc}\n    values:\n      share", "source: {doc: nodoc}\n    values:\n      share", "housing.wallonia.units", "source.doc", "unknown source"),
     ("unknown section", "source: {doc: doc, section: main}\n    values:\n      places", "source: {doc: doc, section: other}\n    values:\n      places", "housing.flanders.places", "source.section", "unknown section"),
     ("bad value date", 'end: {date: "2027-03-04"}', 'end: {date: "4 March 2027"}', "duration.end", "values.end", "bad date"),
+    ("word written twice", '"Захист діє до {end}."', '"Захист діє до {end} року."', "duration.end", "text.uk", "written twice"),
     ("pattern on a number", '"Flanders has {places} places."', '"Flanders has {places:MMMM} places."', "housing.flanders.places", "text.en", "only dates take a pattern"),
     ("unknown field", "    topic: housing\n    region: flanders", "    topic: housing\n    colour: red\n    region: flanders", "housing.flanders.places", "-", "Additional properties"),
 ]

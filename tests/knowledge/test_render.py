@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.knowledge.model import AsOf, Value
-from bot.knowledge.render import format_as_of, format_value, render_text
+from bot.knowledge.render import doubled_words, format_as_of, format_value, render_text
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -37,10 +37,28 @@ def test_percentages_keep_the_source_precision(lang: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "lang,expected",
-    [("uk", "4 березня 2027"), ("nl", "4 maart 2027"), ("fr", "4 mars 2027"), ("en", "4 March 2027")],
+    [("uk", "4 березня 2027 року"), ("nl", "4 maart 2027"), ("fr", "4 mars 2027"), ("en", "4 March 2027")],
 )
 def test_dates_in_each_language(lang: str, expected: str) -> None:
+    """Ukrainian prose writes a full date with "року", not CLDR's abbreviated "р."."""
     assert format_value(Value("date", dt.date(2027, 3, 4)), lang) == expected
+
+
+def test_a_ukrainian_sentence_with_a_date_reads_naturally() -> None:
+    values = {"end": Value("date", dt.date(2027, 3, 4)), "decided": Value("date", dt.date(2025, 6, 13))}
+    text = render_text("Захист діє до {end}: Рада ЄС погодила це {decided}.", values, "uk")
+    assert text == "Захист діє до 4 березня 2027 року: Рада ЄС погодила це 13 червня 2025 року."
+    assert format_as_of(AsOf(dt.date(2023, 2, 5), "day"), "uk") == "5 лютого 2023 року"
+    # A month or a year alone takes no "року" from the renderer: the text writes it where it wants it.
+    assert format_as_of(AsOf(dt.date(2023, 2, 1), "month"), "uk") == "лютий 2023"
+    assert render_text("повені {y:y} року", {"y": Value("month", dt.date(2021, 1, 1))}, "uk") == "повені 2021 року"
+
+
+def test_a_word_the_date_already_ends_with_is_found_when_written_again() -> None:
+    values = {"end": Value("date", dt.date(2027, 3, 4)), "year": Value("month", dt.date(2021, 1, 1))}
+    assert doubled_words("до {end} року.", values, "uk") == ["року"]
+    assert doubled_words("до {end}.", values, "uk") == []
+    assert doubled_words("у {year:y} році", values, "uk") == []
 
 
 @pytest.mark.parametrize(

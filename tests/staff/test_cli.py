@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.render import format_day
+from bot.knowledge.render import format_as_of
 from bot.staff.sheets import sheet_facts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,11 +90,24 @@ def test_search_show_and_list() -> None:
     assert staff("show", "no.such.fact").returncode == 1
 
 
-def test_stale_report_uses_the_given_age() -> None:
-    recent = staff("stale", "--days", "100000")
-    assert recent.stdout.strip() == "" and "0 of" in recent.stderr
-    old = staff("stale", "--days", "30")
-    assert "statistics.national_register.belgium" in old.stdout
+def test_stale_report_uses_the_given_age(tmp_path: Path) -> None:
+    import datetime as dt
+
+    db = f"sqlite:///{tmp_path / 'rasa.db'}"
+    kb = load_knowledge(ROOT / "data" / "knowledge")
+    today = dt.date.today()
+    # Based on the last verification, not on the data's date (guidance first: tests/staff/test_verified.py).
+    for days in (100000, 30, 0):
+        report = staff("stale", "--db", db, "--days", str(days))
+        assert report.returncode == 0, report.stderr
+        listed = [line.split()[0] for line in report.stdout.splitlines() if line and not line.startswith(" ")]
+        expected = [
+            f.id for f in kb.facts
+            if f.current and (f.last_verified is None or (today - f.last_verified).days > days)
+        ]
+        assert sorted(listed) == sorted(expected), days
+        assert f"{len(expected)} of {sum(f.current for f in kb.facts)} current facts" in report.stderr
+    assert staff("stale", "--db", db, "--days", "-1").returncode == 2
 
 
 @pytest.mark.timeout(300)
@@ -106,8 +119,10 @@ def test_sheets_per_language_and_region_with_pdf(tmp_path: Path) -> None:
             html = (tmp_path / lang / f"{region}.html").read_text(encoding="utf-8")
             assert f'lang="{lang}"' in html
             assert (tmp_path / lang / f"{region}.pdf").read_bytes()[:5] == b"%PDF-"
-    newest = max(f.as_of.date for f in sheet_facts(load_knowledge(ROOT / "data" / "knowledge"), "flanders"))
-    stamp = f"Дані станом на {format_day(newest, 'uk')}"
+    facts = sheet_facts(load_knowledge(ROOT / "data" / "knowledge"), "flanders")
+    oldest = min(facts, key=lambda f: f.as_of.date).as_of
+    newest = max(facts, key=lambda f: f.as_of.date).as_of
+    stamp = f"Дати фактів: від найдавнішої ({format_as_of(oldest, 'uk')}) до найновішої ({format_as_of(newest, 'uk')})."
     assert stamp in (tmp_path / "uk" / "flanders.html").read_text(encoding="utf-8")
     wallonia_fr = (tmp_path / "fr" / "wallonia.html").read_text(encoding="utf-8")
     assert "Province de Liège:" in wallonia_fr and "www.wallonie.be/ukraine" in wallonia_fr

@@ -5,9 +5,6 @@
   if (!configElement) return;
   var config = JSON.parse(configElement.textContent);
   var t = config.strings;
-  var form = document.getElementById("search");
-  var results = document.getElementById("results");
-  if (!form || !results) return;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -15,6 +12,58 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+
+  // "Still correct" (search results and the stale report) and writing verifications into the files:
+  // JSON POSTs from this page only, with the session cookie.
+  function post(path) {
+    return fetch(path + "?lang=" + encodeURIComponent(config.lang), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: "{}",
+    }).then(function (response) {
+      if (response.status === 401) { window.location = "/login"; return null; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, data: data };
+      });
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button.verify") : null;
+    if (!button) return;
+    var holder = button.parentNode;
+    var status = holder.querySelector(".verify-status");
+    var shown = holder.querySelector(".verified");
+    button.disabled = true;
+    post("/api/facts/" + encodeURIComponent(button.getAttribute("data-fact-id")) + "/verified")
+      .then(function (result) {
+        if (!result) return;
+        if (result.ok) {
+          if (shown) shown.textContent = result.data.verified.text;
+          if (status) status.textContent = result.data.message;
+        } else {
+          if (status) status.textContent = result.data.error || t.verify_failed;
+          button.disabled = false;
+        }
+      })
+      .catch(function () { if (status) status.textContent = t.verify_failed; button.disabled = false; });
+  });
+
+  var writeButton = document.getElementById("write-verified");
+  if (writeButton) {
+    writeButton.addEventListener("click", function () {
+      var status = document.getElementById("write-status");
+      writeButton.disabled = true;
+      post("/api/verifications/write").then(function (result) {
+        if (!result) return;
+        status.textContent = result.ok ? result.data.message : (result.data.error || t.verify_failed);
+        if (!result.ok) writeButton.disabled = false;
+      }).catch(function () { status.textContent = t.verify_failed; writeButton.disabled = false; });
+    });
+  }
+
+  var form = document.getElementById("search");
+  var results = document.getElementById("results");
+  if (!form || !results) return;
 
   function copy(text, button) {
     function done() {
@@ -61,7 +110,24 @@
         grid.appendChild(box);
       });
       item.appendChild(grid);
-      item.appendChild(el("p", { "class": "source" }, t.source + ": " + fact.source));
+      var source = el("p", { "class": "source" }, t.source + ": " + fact.source);
+      if (fact.source_url) {
+        source.appendChild(document.createTextNode(" "));
+        var href = /^https?:\/\//.test(fact.source_url) ? fact.source_url : "https://" + fact.source_url;
+        source.appendChild(el("a", { href: href, rel: "noopener noreferrer" }, fact.source_url));
+      }
+      item.appendChild(source);
+      var verification = el("p", { "class": "verification" });
+      verification.appendChild(el("span", { "class": "verified" }, fact.verified.text));
+      if (fact.current) {
+        verification.appendChild(document.createTextNode(" "));
+        verification.appendChild(el("button", {
+          type: "button", "class": "verify", "data-fact-id": fact.id, title: t.still_correct_hint,
+        }, t.still_correct));
+        verification.appendChild(document.createTextNode(" "));
+        verification.appendChild(el("span", { "class": "verify-status", role: "status" }));
+      }
+      item.appendChild(verification);
       results.appendChild(item);
     });
   }
