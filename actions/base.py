@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import SLOTS, Assistant, Outcome, Turn, default_assistant
 from bot.handover.feedback import with_feedback
+from bot.text import encodable
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -23,9 +24,11 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         if isinstance(e, dict) and isinstance(e.get("value"), str)
     }
     metadata = latest.get("metadata")
+    text = latest.get("text")
     ranking = latest.get("intent_ranking")
     return Turn(
-        text=latest.get("text") or "",
+        # Channels clean the text; a tracker from elsewhere may still hold a lone surrogate.
+        text=encodable(text) if isinstance(text, str) else "",
         intent=intent,
         entities=entities,
         metadata=metadata if isinstance(metadata, dict) else {},

@@ -234,7 +234,7 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
         if with_actions:
             action_port = free_port()
             processes["action server"] = subprocess.Popen(
-                [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                [sys.executable, "-m", "bot.rasa_runtime", "run", "actions", "--actions", "actions", "--port", str(action_port)],
                 cwd=ROOT, env=env(**extra), stdout=(logs / f"{name}-actions.log").open("w"), stderr=subprocess.STDOUT)
             wait_ready(f"http://127.0.0.1:{action_port}/health", processes["action server"])
             endpoints = WORK / f"{name}-endpoints.yml"
@@ -243,7 +243,9 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
                 f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  timeout: 10\n'
                 f"tracker_store:\n  type: {tracker_store}\n  dialect: sqlite\n  db: \"{db}\"\n"
                 + (f"lock_store:\n  type: bot.stores.AtomicRedisLockStore\n  url: {lock_store}\n  port: 6379\n  db: 4\n" if lock_store else ""))
-        command = [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
+        # This assistant through its entry point (the Rasa patches, log redaction); the stock one as `rasa run`.
+        rasa = [sys.executable, "-m", "bot.rasa_runtime"] if with_actions else [str(BIN / "rasa")]
+        command = [*rasa, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(rasa_port)]
         if endpoints:
             command += ["--endpoints", str(endpoints)]
         if credentials:

@@ -1,92 +1,66 @@
-"""Changes to hot paths of Rasa 3.6, installed when the Rasa server loads the project's channels.
-Each was measured with a profiler under load (bench/RESULTS.md has the figures):
+"""Changes to Rasa 3.6.21, installed by `bot.rasa_runtime` (the project's Rasa entry point) and
+nowhere else. Each was measured with a profiler under load (bench/RESULTS.md has the figures) or fixes
+a fault; each has a contract test against the installed Rasa (tests/test_rasa_patches.py):
 
-- the action server's response is checked against Rasa's schema with a validator built once, not
-  with `jsonschema.validate`, which checks the schema itself again on every call: measured here, that
-  was half of the Rasa server's time per message;
-- an event's class is looked up by its type name from a table built once, instead of walking every
-  subclass of Event for each stored event read back from the tracker store;
-- one connection pool per endpoint, reused across calls (Rasa opens and closes a new HTTP session for
-  every custom action, which costs a TCP connection per turn); a call that meets a pooled connection
-  the action server has just closed is sent again once on a fresh one;
-- the timeout set for the endpoint in endpoints.yml (`timeout: 10`, in seconds) instead of Rasa's
-  fixed five minutes, so a slow or stuck action server makes the user wait seconds, not minutes,
-  before the channel apologises.
+- `validator`: the action server's response is checked against Rasa's schema with a validator built
+  once, not with `jsonschema.validate`, which checks the schema itself again on every call: measured
+  here, that was half of the Rasa server's time per message;
+- `events`: an event's class is looked up by its type name from a table built once, instead of walking
+  every subclass of Event for each stored event read back from the tracker store;
+- `timeout`: the action endpoint's own `timeout` (endpoints.yml, in seconds) instead of Rasa's fixed
+  five minutes (`DEFAULT_REQUEST_TIMEOUT`, which `RemoteAction.run` reads from its module at each
+  call; Rasa 3.6.21 ignores the endpoint's `timeout`), so a slow or stuck action server makes the user
+  wait seconds, not minutes, before the channel apologises. Rasa's own request method is kept: one
+  call per action, never sent twice.
+
+They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
+with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
 """
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import logging
 import os
-from typing import Any, Optional, Text
-
-import aiohttp
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+from typing import Any, Iterable, Optional, Text
 
 logger = logging.getLogger(__name__)
 
-_installed = False
+#: The Rasa versions these changes were written for and tested against.
+SUPPORTED_RASA = ("3.6.21",)
+#: The changes by name, so the benchmark can measure Rasa without one of them
+#: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
+PATCHES = ("validator", "events", "timeout")
+
+_installed: Optional[tuple[str, ...]] = None
 
 
-def _shared_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
-    loop = asyncio.get_running_loop()
-    session: Optional[aiohttp.ClientSession] = getattr(endpoint, "_shared_session", None)
-    if session is None or session.closed or getattr(endpoint, "_shared_loop", None) is not loop:
-        auth = None
-        if endpoint.basic_auth:
-            auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
-        session = aiohttp.ClientSession(
-            headers=endpoint.headers,
-            auth=auth,
-            # Idle connections are dropped before the action server's own keep-alive (5 s) ends.
-            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=2),
-        )
-        endpoint._shared_session = session  # type: ignore[attr-defined]
-        endpoint._shared_loop = loop  # type: ignore[attr-defined]
-    return session
+class UnsupportedRasa(RuntimeError):
+    """The installed Rasa is not one the patches were written for, or lacks what they replace."""
 
 
-async def _request(
-    self: EndpointConfig,
-    method: Text = "post",
-    subpath: Optional[Text] = None,
-    content_type: Optional[Text] = "application/json",
-    compress: bool = False,
-    **kwargs: Any,
-) -> Optional[Any]:
-    headers = {"Content-Type": content_type} if content_type else {}
-    headers.update(kwargs.pop("headers", None) or {})
-    headers.update(self.headers or {})
-    configured = self.kwargs.get("timeout")
-    if configured:
-        kwargs["timeout"] = aiohttp.ClientTimeout(total=float(configured))
-    elif isinstance(kwargs.get("timeout"), (int, float)):
-        kwargs["timeout"] = aiohttp.ClientTimeout(total=float(kwargs["timeout"]))
-    if self.cafile:
-        import ssl
+def check_rasa_version(version: Optional[str] = None) -> None:
+    """Refuse a Rasa version the patches were not written for (unless explicitly overridden)."""
+    if version is None:
+        import rasa
 
-        kwargs["ssl"] = ssl.create_default_context(cafile=self.cafile)
-    params = self.combine_parameters(kwargs)
-    for attempt in (1, 2):
-        session = _shared_session(self)
-        try:
-            async with session.request(
-                method, concat_url(self.url, subpath), headers=headers, params=params, compress=compress, **kwargs
-            ) as response:
-                if response.status >= 400:
-                    raise ClientResponseError(response.status, response.reason, await response.content.read())
-                try:
-                    return await response.json()
-                except aiohttp.ContentTypeError:
-                    return None
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionResetError):
-            # A pooled connection the server had just closed. The project's actions only return
-            # events (no side effects), so sending the call again on a fresh connection is safe.
-            if attempt == 2:
-                raise
-            logger.debug("rasa_patches.retry: the action server closed a pooled connection")
-    return None
+        version = rasa.__version__
+    if version in SUPPORTED_RASA or os.environ.get("BOT_RASA_PATCHES_ANY_VERSION") == "1":
+        return
+    raise UnsupportedRasa(
+        f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
+        "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
+        "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
+        "BOT_RASA_PATCHES_SKIP=validator,events,timeout to run without them."
+    )
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise UnsupportedRasa(f"bot.rasa_patches: {what} (the installed Rasa changed; see tests/test_rasa_patches.py)")
+
+
+# ----------------------------------------------------------------------------------- validator
 
 
 def _validate_action_result(self: Any, result: Any) -> bool:
@@ -115,11 +89,26 @@ def _response_validator(action_class: Any) -> Any:
     return validator
 
 
-def _install_event_lookup() -> None:
+def _install_validator() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    original = getattr(RemoteAction, "_validate_action_result", None)
+    _require(original is not None, "RemoteAction._validate_action_result is gone")
+    _require(list(inspect.signature(original).parameters) == ["self", "result"],
+             "RemoteAction._validate_action_result(self, result) changed its signature")
+    _require(callable(getattr(RemoteAction, "action_response_format_spec", None)),
+             "RemoteAction.action_response_format_spec is gone")
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+# -------------------------------------------------------------------------------------- events
+
+
+def event_lookup(original: Any) -> Any:
+    """`Event.resolve_by_type` from a table of type names built once (`original` answers the rest)."""
     from rasa.shared.core.events import Event
     from rasa.shared.utils.common import all_subclasses
 
-    original = Event.resolve_by_type
     table: dict = {}
 
     def resolve_by_type(type_name: Text, default: Any = None) -> Any:
@@ -132,29 +121,88 @@ def _install_event_lookup() -> None:
         table.clear()  # a class defined since: rebuild once, then Rasa's own answer
         return original(type_name, default)
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+    return resolve_by_type
 
 
-#: The changes by name, so the benchmark can measure Rasa without one of them
-#: (BOT_RASA_PATCHES_SKIP=session,validator,events); production installs all.
-PATCHES = ("session", "validator", "events")
+def _install_event_lookup() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    _require(list(inspect.signature(original).parameters) == ["type_name", "default"],
+             "Event.resolve_by_type(type_name, default) changed its signature")
+    Event.resolve_by_type = staticmethod(event_lookup(original))  # type: ignore[assignment]
 
 
-def install(skip: Optional[set] = None) -> None:
-    """Install the changes once per process."""
-    global _installed
-    if _installed:
+# ------------------------------------------------------------------------------------- timeout
+
+
+def _install_action_timeout(seconds: Optional[float]) -> None:
+    """Rasa's `RemoteAction.run` passes the module's DEFAULT_REQUEST_TIMEOUT to the endpoint's
+    request on every call: set it to the endpoint's own timeout."""
+    import rasa.core.actions.action as action_module
+
+    _require(hasattr(action_module, "DEFAULT_REQUEST_TIMEOUT"),
+             "rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT is gone")
+    _require("DEFAULT_REQUEST_TIMEOUT" in action_module.RemoteAction.run.__code__.co_names,
+             "RemoteAction.run no longer reads DEFAULT_REQUEST_TIMEOUT")
+    if seconds is None:
         return
-    _installed = True
-    from rasa.core.actions.action import RemoteAction
+    if not seconds > 0:
+        raise ValueError(f"the action endpoint's timeout must be a positive number of seconds, not {seconds!r}")
+    action_module.DEFAULT_REQUEST_TIMEOUT = float(seconds)  # type: ignore[attr-defined]
 
-    if skip is None:
-        skip = {name.strip() for name in os.environ.get("BOT_RASA_PATCHES_SKIP", "").split(",") if name.strip()}
-    if "session" not in skip:
-        EndpointConfig.request = _request  # type: ignore[method-assign]
-    if "validator" not in skip:
-        RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    if "events" not in skip:
+
+def action_timeout_of(endpoints_file: Optional[str]) -> Optional[float]:
+    """The `timeout` (seconds) of the action endpoint in an endpoints file, if one is set."""
+    if not endpoints_file or not os.path.isfile(endpoints_file):
+        return None
+    from rasa.utils.endpoints import read_endpoint_config
+
+    endpoint = read_endpoint_config(endpoints_file, "action_endpoint")
+    timeout = endpoint.kwargs.get("timeout") if endpoint is not None else None
+    if timeout is None:
+        return None
+    try:
+        return float(timeout)
+    except (TypeError, ValueError):
+        raise ValueError(f"{endpoints_file}: action_endpoint.timeout must be a number of seconds, not {timeout!r}") from None
+
+
+# ------------------------------------------------------------------------------------- install
+
+
+def _skipped_from_env() -> set:
+    return {name.strip() for name in os.environ.get("BOT_RASA_PATCHES_SKIP", "").split(",") if name.strip()}
+
+
+def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float] = None) -> tuple[str, ...]:
+    """Install the changes once per process (after checking the Rasa version); returns their names.
+
+    `skip` defaults to BOT_RASA_PATCHES_SKIP; `action_timeout` is the action endpoint's timeout in
+    seconds (None keeps Rasa's five minutes).
+    """
+    global _installed
+    if _installed is not None:
+        return _installed
+    skipped = set(_skipped_from_env() if skip is None else skip)
+    unknown = skipped - set(PATCHES)
+    if unknown:
+        raise ValueError(f"unknown Rasa patch(es) to skip: {', '.join(sorted(unknown))} (known: {', '.join(PATCHES)})")
+    installed = tuple(name for name in PATCHES if name not in skipped)
+    if installed:
+        check_rasa_version()
+    if "validator" in installed:
+        _install_validator()
+    if "events" in installed:
         _install_event_lookup()
-    installed = [name for name in PATCHES if name not in skip]
-    logger.debug(f"rasa_patches.installed: {', '.join(installed)}")
+    if "timeout" in installed:
+        _install_action_timeout(action_timeout)
+    _installed = installed
+    logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
+                f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")
+    return installed
+
+
+def installed() -> Optional[tuple[str, ...]]:
+    """The names of the installed changes, or None when `install` was not called in this process."""
+    return _installed

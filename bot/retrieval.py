@@ -555,6 +555,11 @@ class Retriever:
             if name in self._topic_index:
                 topic_prob[self._topic_index[name]] = probability / prior_total
         prior = (self._topics * topic_prob).max(axis=1) if len(topic_prob) else np.zeros(len(self.facts))
+        # "Figures" is a kind of answer more than a subject: its probability goes to every figure,
+        # whatever its topic (a question on the number of pupils is about school).
+        figures = topic_prob[self._topic_index["statistics"]] if "statistics" in self._topic_index else 0.0
+        if figures > 0:
+            prior = np.maximum(prior, np.where(self._statistic, figures, 0.0))
         # The topic prior counts fully for facts that speak of the question's words, half for the
         # others: it orders the facts when the words say little, it does not outvote them.
         best_coverage = float(coverage.max()) if len(coverage) else 0.0

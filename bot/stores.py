@@ -9,9 +9,14 @@ tracker store settings (dialect, url, port, db, username, password), and
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
-from typing import Any, Callable, Optional
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any, Callable, Iterator, Optional
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -24,25 +29,65 @@ from bot.privacy import redact_event
 logger = logging.getLogger(__name__)
 
 
+class _StoredEvents:
+    """How many events of a tracker object this store has read or written, per conversation.
+
+    Kept in the store, keyed by sender id, with a weak reference to the tracker object it counted:
+    a tracker saved is trusted only if it is that very object (Rasa saves the tracker it retrieved)
+    and has at least that many events; anything else is counted in the database as Rasa does.
+    Bounded: the least recently used conversations are forgotten first (and counted again).
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._known: "OrderedDict[str, tuple[weakref.ref, int]]" = OrderedDict()
+
+    def remember(self, tracker: DialogueStateTracker) -> None:
+        self._known[tracker.sender_id] = (weakref.ref(tracker), len(tracker.events))
+        self._known.move_to_end(tracker.sender_id)
+        while len(self._known) > self.limit:
+            self._known.popitem(last=False)
+
+    def new_events(self, tracker: DialogueStateTracker) -> Optional[list]:
+        """The tracker's events not yet stored, or None when this store cannot tell."""
+        known = self._known.get(tracker.sender_id)
+        if known is None:
+            return None
+        ref, count = known
+        if ref() is not tracker or len(tracker.events) < count:
+            return None
+        return list(itertools.islice(tracker.events, count, None))
+
+    def forget(self, sender_id: str) -> None:
+        self._known.pop(sender_id, None)
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that stores user messages with phone numbers, e-mail addresses, national
     register numbers, IBANs and document numbers replaced by labels.
 
-    A tracker read from this store remembers how many of its events are stored, so saving a turn
-    writes the new events without first counting the stored ones (a query per message otherwise).
-    With SQLite, one connection is kept open (SQLAlchemy 1.4 opens one per session otherwise) and the
-    database uses write-ahead logging with `synchronous=NORMAL`: a commit no longer waits for the
-    disk twice; a crash of the process loses nothing, a power cut at most the last moments.
+    The store remembers, per conversation, how many events of the tracker it returned are already
+    stored (`_StoredEvents`), so saving that tracker writes the new events without first counting the
+    stored ones (a query per message otherwise); any other tracker is counted as Rasa does.
+    With SQLite, one connection is kept open (SQLAlchemy 1.4 opens one per session otherwise), shared
+    by every thread under a lock, and the database uses write-ahead logging with `synchronous=NORMAL`:
+    a commit no longer waits for the disk twice; a crash of the process loses nothing, a power cut at
+    most the last moments.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._stored = _StoredEvents()
+        #: How many saves used the remembered count ("known") or counted in the database ("counted").
+        self.stats = {"known": 0, "counted": 0}
+        self._lock: Optional[threading.RLock] = None
         if self.engine.dialect.name == "sqlite":
             import sqlalchemy as sa
-            from sqlalchemy.pool import SingletonThreadPool
+            from sqlalchemy.pool import StaticPool
 
-            # SQLAlchemy 1.4 opens a new SQLite connection for every session (NullPool): keep one.
-            engine = sa.create_engine(self.engine.url, poolclass=SingletonThreadPool)
+            # One connection for the process (StaticPool), usable from any thread; session_scope
+            # holds a lock, so only one session uses it at a time.
+            engine = sa.create_engine(self.engine.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
 
             @sa.event.listens_for(engine, "connect")
             def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -54,25 +99,37 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = engine
             self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
+            self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        lock = getattr(self, "_lock", None)  # None while Rasa's __init__ runs, and for PostgreSQL
+        if lock is None:
+            with super().session_scope() as session:
+                yield session
+            return
+        with lock, super().session_scope() as session:
+            yield session
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            # How many of its events are already stored: saving this turn need not count them again.
-            tracker._stored_events = len(tracker.events)  # type: ignore[attr-defined]
+            self._stored.remember(tracker)
+        else:
+            self._stored.forget(sender_id)
         return tracker
-
-    def _new_events(self, session: Any, tracker: DialogueStateTracker) -> list:
-        stored = getattr(tracker, "_stored_events", None)
-        if stored is None:
-            return list(self._additional_events(session, tracker))
-        return list(tracker.events)[stored:]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
+            events = self._stored.new_events(tracker)
+            if events is None:
+                self.stats["counted"] += 1
+                events = list(self._additional_events(session, tracker))
+            else:
+                self.stats["known"] += 1
             rows = []
-            for event in self._new_events(session, tracker):
+            for event in events:
                 data = redact_event(event.as_dict())
                 intent = (data.get("parse_data") or {}).get("intent", {}) or {}
                 rows.append(
@@ -89,7 +146,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 # One INSERT for the turn's events, without the ORM's per-object bookkeeping.
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
-        tracker._stored_events = len(tracker.events)  # type: ignore[attr-defined]
+        self._stored.remember(tracker)
 
 
 class AtomicRedisLockStore(RedisLockStore):

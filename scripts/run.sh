@@ -3,7 +3,11 @@
 # and the web chat page.
 source "$(dirname "$0")/env.sh"
 scripts/build.sh
+# Logs, conversations and tokens are for the owner's eyes only: every file created from here on is
+# 0600 (folders 0700), and what var/ already holds is made so.
+umask 077
 mkdir -p var
+chmod -R go-rwx var
 MODEL="${MODEL:-models/assistant.tar.gz}"
 # No start without a readable model: the server would answer everything with the fallback.
 "$PY" -m bot.tools.preflight "$MODEL" || exit 1
@@ -22,7 +26,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 # The action server listens on loopback only: only the Rasa server calls it.
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" --cors "" \
+"$PY" -m bot.rasa_runtime run actions --actions actions --port "$ACTION_PORT" --cors "" \
   > var/actions.log 2>&1 &
 pids+=($!)
 "$PY" -m bot.web.chat --host "$BIND" --port "$WEB_PORT" > var/web.log 2>&1 &
@@ -44,5 +48,5 @@ The assistant is starting (about 20 seconds). Then:
 Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
-"$VENV/bin/rasa" run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+"$PY" -m bot.rasa_runtime run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log

@@ -1,10 +1,5 @@
 """Input channels of the Rasa server: REST, the web chat's socket.io and Telegram.
 
-Importing this package (Rasa does, to load the channels of credentials.yml) installs the log
-redaction and the action-server connection changes in the Rasa server process.
+Importing this package changes nothing in Rasa: log redaction and the Rasa patches are installed by
+the project's entry point, `python -m bot.rasa_runtime run ...` (see bot/rasa_runtime.py).
 """
-
-from bot import logs, rasa_patches
-
-logs.install()
-rasa_patches.install()

@@ -2,6 +2,8 @@
 
 It runs in the Rasa server process without the conversation's tracker, so it picks the language
 cheaply: the message's script and signal words, else the channel's hint, else the default language.
+The knowledge file (for the official website) is loaded when the Rasa server starts (`preload`,
+called by bot.rasa_runtime), not by the first apology, which comes during an incident.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ logger = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def _knowledge() -> KnowledgeProvider:
     return KnowledgeProvider()
+
+
+def preload() -> bool:
+    """Load the knowledge and the quick language detector at start-up; False if the knowledge cannot
+    be read (the apology then goes without the website, and the file is watched until it is fixed)."""
+    _quick_detector()
+    try:
+        _knowledge().load_now()
+        return True
+    except Exception:  # noqa: BLE001 - the server starts anyway; the apology must not need it
+        logger.warning("apology.knowledge.unavailable at start-up", exc_info=True)
+        return False
 
 
 def official_website() -> Optional[str]:

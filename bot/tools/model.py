@@ -1,12 +1,14 @@
 """Training the model: `python -m bot.tools.model train|train-if-needed|path`.
 
 The model is retrained when its inputs changed: a hash of the config, domain, training data, custom
-components and pinned dependencies is stored next to the model and compared (content, not file times,
-so a fresh clone or a `touch` does not force or skip a training wrongly).
+components, every project module they import (text cleaning, features, payloads, languages...) and
+pinned dependencies is stored next to the model and compared (content, not file times, so a fresh
+clone or a `touch` does not force or skip a training wrongly).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import subprocess
@@ -21,19 +23,63 @@ MODEL_PATH = MODELS / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_PATH = MODELS / f"{MODEL_NAME}.fingerprint"
 TRAIN_DATA = ("data/nlu", "data/rules", "data/stories")
 INPUTS = ("config.yml", "domain.yml", *TRAIN_DATA, "bot/components", "requirements.lock")
+#: The package whose modules the custom components import (followed from bot/components).
+PACKAGE = "bot"
+
+
+def _module_file(name: str) -> Path | None:
+    """The file of a project module `bot.x.y` (a module or a package's __init__), if it exists."""
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(file: Path) -> set[str]:
+    """The project modules `file` imports (at any depth of its code), by static reading."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # `from bot import text`
+    return {name for name in found if name == PACKAGE or name.startswith(PACKAGE + ".")}
+
+
+def model_code() -> list[Path]:
+    """The project's Python files the model's predictions depend on: the custom components and every
+    project module they import, directly or not (with the packages' __init__ files)."""
+    pending = sorted((ROOT / PACKAGE / "components").glob("*.py"))
+    seen: set[Path] = set()
+    while pending:
+        file = pending.pop()
+        if file in seen:
+            continue
+        seen.add(file)
+        for name in _imported_modules(file):
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # the module and its parent packages
+                module = _module_file(".".join(parts[:depth]))
+                if module is not None and module not in seen:
+                    pending.append(module)
+    return sorted(seen)
 
 
 def fingerprint() -> str:
     """A hash of everything the trained model depends on."""
     digest = hashlib.sha256()
+    files: list[Path] = []
     for name in INPUTS:
         path = ROOT / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.suffix in (".pyc",) or "__pycache__" in file.parts:
-                continue
-            digest.update(str(file.relative_to(ROOT)).encode())
-            digest.update(file.read_bytes())
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files += [f for f in model_code() if f not in files]
+    for file in files:
+        if file.suffix in (".pyc",) or "__pycache__" in file.parts:
+            continue
+        digest.update(str(file.relative_to(ROOT)).encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 

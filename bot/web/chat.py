@@ -8,6 +8,7 @@ commands); nothing is loaded from a CDN. The page's language defaults to the bro
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import Optional
 from aiohttp import web
 from babel import Locale
 
+from bot import logs
 from bot.knowledge.provider import KnowledgeProvider
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web.headers import neutral_server_header
@@ -72,8 +74,15 @@ def create_app(socket_url: Optional[str] = None, knowledge: Optional[KnowledgePr
     strings = widget_strings()
 
     def official_site() -> str:
-        sites = knowledge.get().websites_for(None)
+        try:
+            sites = knowledge.get().websites_for(None)
+        except Exception:  # noqa: BLE001 - a broken knowledge file must not break the page
+            return ""
         return sites[0].url if sites else ""
+
+    async def load_knowledge(app: web.Application) -> None:
+        # At start-up, in a thread: the first visitor does not wait for the knowledge file.
+        await asyncio.get_running_loop().run_in_executor(None, official_site)
 
     async def page(request: web.Request) -> web.Response:
         lang = negotiate_language(request.headers.get("Accept-Language"))
@@ -112,6 +121,7 @@ def create_app(socket_url: Optional[str] = None, knowledge: Optional[KnowledgePr
         return response
 
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app.on_startup.append(load_knowledge)
     app.router.add_get("/", page)
     app.router.add_get("/strings.json", strings_json)
     app.router.add_get("/healthz", health)
@@ -127,8 +137,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--socket-url", default=None)
     args = parser.parse_args(argv)
+    logs.private_files()
+    logs.install()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(args.socket_url), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(args.socket_url), host=args.host, port=args.port, print=None, access_log_class=logs.AccessLogger)
     return 0
 
 

@@ -14,11 +14,16 @@ client's address: after 10 in a minute that address is refused for a minute (oth
 not).
 Knowledge edits show up without a restart; a broken edit is shown to staff with what is wrong, and
 the last good knowledge keeps being searched.
+
+Nothing slow runs on the event loop: the topic classifier of the search is trained when the server
+starts, and building the search index, searching, rendering a fact sheet and reading the tracker
+store for the missed questions run in a thread executor, so the page keeps answering meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -27,6 +32,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections import defaultdict, deque
 from pathlib import Path
@@ -34,6 +40,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from bot import logs
 from bot.clients import ClientResolver
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
@@ -54,6 +61,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN_FILE = ROOT / "var" / "staff_token"
 STATIC = Path(__file__).with_name("static")
 COOKIE = "staff_session"
+#: The start-up work of the search (the topic classifier), running in a thread.
+WARM_UP = web.AppKey("warm_up", asyncio.Future)
 SESSION_SECONDS = 8 * 3600
 #: Wrong tokens an address may try in a minute (sign-in form and Authorization header together).
 MAX_FAILED_ATTEMPTS = 10
@@ -198,20 +207,34 @@ class StaffAuth:
 
 
 class SearchService:
-    """The search index, rebuilt when the knowledge changes."""
+    """The search index, rebuilt when the knowledge changes. Blocking: call it from a thread."""
 
     def __init__(self, knowledge: KnowledgeProvider, prior: Optional[TopicPrior] = None) -> None:
         self.knowledge = knowledge
         self._prior = prior
         self._index: Optional[FactIndex] = None
+        self._lock = threading.Lock()
 
     def index(self) -> FactIndex:
         kb = self.knowledge.get()
-        if self._index is None or self._index.kb is not kb:
-            if self._prior is None:
-                self._prior = TopicPrior.from_training_data()
-            self._index = FactIndex(kb, self._prior)
-        return self._index
+        with self._lock:
+            if self._index is None or self._index.kb is not kb:
+                if self._prior is None:
+                    self._prior = TopicPrior.from_training_data()
+                self._index = FactIndex(kb, self._prior)
+            return self._index
+
+    def warm_up(self) -> None:
+        """Train the topic classifier and build the index now (at start-up)."""
+        try:
+            self.index()
+        except Exception:  # noqa: BLE001 - a broken knowledge file is shown on the page, not fatal
+            logger.warning("staff.search.warm_up.failed", exc_info=True)
+
+
+async def in_thread(function: Any, *args: Any) -> Any:
+    """Run blocking work in the default thread executor, keeping the event loop free."""
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
 def fact_json(kb: KnowledgeBase, fact: Any, lang: str, verification: Optional[Verification] = None) -> dict:
@@ -428,10 +451,15 @@ def create_app(
         region = request.query.get("region") or None
         if topic and topic not in TOPIC_TITLES or region and region not in REGIONS:
             return web.json_response({"error": "unknown topic or region"}, status=400)
-        started = time.perf_counter()
-        index = search.index()
-        hits = index.search(query, topic=topic, region=region, include_history=request.query.get("history") == "1", limit=30)
-        elapsed = (time.perf_counter() - started) * 1000
+        history = request.query.get("history") == "1"
+
+        def run() -> tuple:
+            started = time.perf_counter()
+            index = search.index()
+            hits = index.search(query, topic=topic, region=region, include_history=history, limit=30)
+            return index, hits, (time.perf_counter() - started) * 1000
+
+        index, hits, elapsed = await in_thread(run)
         recorded = await read_latest(verifications, [h.fact.id for h in hits]) or {}
         results = [fact_json(index.kb, h.fact, lang, last_verification(h.fact, recorded)) for h in hits]
         return web.json_response({"query": query, "took_ms": round(elapsed, 2), "results": results})
@@ -452,18 +480,19 @@ def create_app(
         code, region = request.match_info["lang"], request.match_info["region"]
         if code not in LANGUAGES or region not in SHEET_REGIONS:
             raise web.HTTPNotFound()
-        response = web.Response(text=render_sheet(knowledge.get(), code, region), content_type="text/html", charset="utf-8")
+        text = await in_thread(render_sheet, knowledge.get(), code, region)
+        response = web.Response(text=text, content_type="text/html", charset="utf-8")
         # The sheet carries its own style (it is also saved as a file): allowed by its hash.
         response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' '{sheet_style_hash()}'")
         return response
 
     async def missed(request: web.Request) -> web.Response:
-        from bot.staff.missed import missed_questions
+        from bot.staff import missed as missed_report
 
         lang = language(request)
         text = strings(lang)
         try:
-            groups = missed_questions(tracker_db, days=90, limit=50)
+            groups = await in_thread(lambda: missed_report.missed_questions(tracker_db, days=90, limit=50))
         except Exception as exc:  # noqa: BLE001 - shown to staff, not a crash
             logger.warning("staff.missed.unavailable: %s", exc)
             groups = []
@@ -475,7 +504,13 @@ def create_app(
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
+    async def warm_up(app: web.Application) -> None:
+        # Train the search's topic classifier and build the index in a thread as the server starts;
+        # a search arriving meanwhile waits for it in its own thread, not on the event loop.
+        app[WARM_UP] = asyncio.get_running_loop().run_in_executor(None, search.warm_up)
+
     app = web.Application(middlewares=[guard], client_max_size=16 * 1024)
+    app.on_startup.append(warm_up)
     app.router.add_get("/login", login_form)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
@@ -513,9 +548,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", "8081")))
     args = parser.parse_args(argv)
+    logs.private_files()
+    logs.install()
     logging.basicConfig(level=logging.INFO)
     app = create_app()
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=logs.AccessLogger)
     return 0
 
 

@@ -25,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "assistant.tar.gz"
 BIN = Path(sys.executable).parent
+#: Rasa through the project's entry point (log redaction, the Rasa patches): `RASA + ["run", ...]`.
+RASA = [sys.executable, "-m", "bot.rasa_runtime"]
 #: The secret the test servers hash REST senders with (bot/channels/auth.py).
 SENDER_ID_SECRET = "test-sender-id-secret"
 
@@ -173,13 +175,13 @@ def start_servers(
         **(extra_env or {}),
     }
     actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
         cwd=ROOT, env=env(**extra_env), stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
     ) if own_actions else subprocess.Popen(["sleep", "86400"])
     rasa_log = workdir / "rasa.log"
     rasa = subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(workdir / "endpoints.yml"),
+            *RASA, "run", "--model", str(MODEL), "--endpoints", str(workdir / "endpoints.yml"),
             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1",
             "--port", str(rasa_port),
         ],

@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import defaultdict
 
 import pytest
 
@@ -45,23 +46,25 @@ def random_json(rng: random.Random, depth: int = 0):  # type: ignore[no-untyped-
 
 
 def bodies(rng: random.Random, shape):  # type: ignore[no-untyped-def]
-    """Bodies that look more or less like what the endpoint expects."""
+    """Bodies that look more or less like what the endpoint expects, each with its kind:
+    "garbage" (not a JSON document in UTF-8), "big" (a long message), "typed" (a plausible body with
+    a wrong content type), "json" (random JSON) or "shaped" (plausible, often valid)."""
     for _ in range(CASES_PER_ENDPOINT):
         pick = rng.randrange(10)
         if pick == 0:
-            yield rng.randbytes(rng.choice([0, 1, 100, 70_000])), "application/json"
+            yield rng.randbytes(rng.choice([0, 1, 100, 70_000])), "application/json", "garbage"
         elif pick == 1:
-            yield b'{"sender": "x", "message": "' + bytes([rng.randrange(128, 256) for _ in range(20)]) + b'"}', "application/json"
+            yield b'{"sender": "x", "message": "' + bytes([rng.randrange(128, 256) for _ in range(20)]) + b'"}', "application/json", "garbage"
         elif pick == 2:
-            yield b"{" * rng.randrange(1, 3000), "application/json"
+            yield b"{" * rng.randrange(1, 3000), "application/json", "garbage"
         elif pick == 3:
-            yield json.dumps(shape(rng)).encode(), rng.choice(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""])
+            yield json.dumps(shape(rng)).encode(), rng.choice(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""]), "typed"
         elif pick == 4:
-            yield (b'{"message": "' + b"a" * rng.choice([10_000, 300_000, 1_100_000]) + b'", "sender": "big"}'), "application/json"
+            yield (b'{"message": "' + b"a" * rng.choice([10_000, 300_000, 1_100_000]) + b'", "sender": "big"}'), "application/json", "big"
         elif pick == 5:
-            yield json.dumps(random_json(rng)).encode(), "application/json"
+            yield json.dumps(random_json(rng)).encode(), "application/json", "json"
         else:
-            yield json.dumps(shape(rng), ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass"), "application/json"
+            yield json.dumps(shape(rng), ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass"), "application/json", "shaped"
 
 
 def rest_shape(rng: random.Random) -> dict:
@@ -86,6 +89,10 @@ def staff_login_shape(rng: random.Random) -> dict:
     return {"token": random_text(rng, rng.randrange(0, 200))}
 
 
+#: What `send` returns when the server closed the connection without an answer.
+RESET = 0
+
+
 def send(url: str, body: bytes, content_type: str, headers: dict | None = None) -> int:
     request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, **(headers or {})})
     try:
@@ -95,40 +102,68 @@ def send(url: str, body: bytes, content_type: str, headers: dict | None = None) 
     except urllib.error.HTTPError as error:
         return error.code
     except (ConnectionResetError, BrokenPipeError):
-        return 413  # the server closed a connection that kept sending an oversized body
+        return RESET
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, (ConnectionResetError, BrokenPipeError)):
+            return RESET
+        raise
 
 
-def assert_never_5xx(url: str, shape, headers: dict | None = None, process=None) -> None:  # type: ignore[no-untyped-def]
+def fuzz(url: str, shape, headers: dict | None = None, process=None, limit: int = 256 * 1024) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+    """Send the endpoint its bodies; the statuses by kind of body. Never a 5xx, never a crash; the
+    connection may be closed without an answer only while sending a body over `limit` bytes (a
+    server may stop reading an oversized body), never for one it should have read."""
     rng = random.Random(f"{SEED}{url}")
-    statuses = []
-    for body, content_type in bodies(rng, shape):
+    statuses: dict[str, list[int]] = defaultdict(list)
+    for body, content_type, kind in bodies(rng, shape):
         status = send(url, body, content_type, headers)
         assert status < 500, f"{url} answered {status} to {body[:120]!r} ({content_type})"
-        statuses.append(status)
+        if status == RESET:
+            assert len(body) > limit, f"{url} closed the connection on a {len(body)}-byte body {body[:120]!r}"
+        statuses["oversized" if len(body) > limit else kind].append(status)
     if process is not None:
         assert process.poll() is None, f"{url}'s server crashed"
-    assert any(s == 200 for s in statuses) or any(400 <= s < 500 for s in statuses)
+    return statuses
 
 
 def test_rest_webhook(servers) -> None:
-    assert_never_5xx(f"{servers.url}/webhooks/rest/webhook", rest_shape, process=servers.rasa)
+    statuses = fuzz(f"{servers.url}/webhooks/rest/webhook", rest_shape, process=servers.rasa)
+    # What is not a JSON object in UTF-8 is refused with a 4xx; an oversized body with a 413 (or the
+    # connection is closed while it is still being sent); plausible bodies are answered.
+    assert statuses["garbage"] and all(400 <= s < 500 for s in statuses["garbage"]), statuses["garbage"]
+    assert statuses["oversized"] and all(s in (413, RESET) for s in statuses["oversized"]), statuses["oversized"]
+    assert 200 in statuses["shaped"], statuses["shaped"]
+    assert any(400 <= s < 500 for s in statuses["shaped"]), "no invalid sender or message was refused"
     # Still answering normally afterwards.
     assert servers.say("after-fuzz", "hello")
 
 
 def test_telegram_webhook(servers) -> None:
     url = f"{servers.url}/webhooks/telegram/webhook"
-    assert_never_5xx(url, telegram_shape, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, process=servers.rasa)
-    assert_never_5xx(url, telegram_shape, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, process=servers.rasa)
+    right = fuzz(url, telegram_shape, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, process=servers.rasa)
+    # With the right secret, what is not an update is acknowledged and ignored (Telegram would resend it).
+    assert right["garbage"] and set(right["garbage"]) == {200}, right["garbage"]
+    assert 200 in right["shaped"], right["shaped"]
+    wrong = fuzz(url, telegram_shape, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, process=servers.rasa)
+    # With a wrong secret, nothing is read: every body is refused.
+    read = [s for kind, found in wrong.items() if kind != "oversized" for s in found]
+    assert read and set(read) == {403}, sorted(set(read))
+    assert all(s in (403, 413, RESET) for s in wrong["oversized"]), wrong["oversized"]
 
 
 def test_socketio_http_endpoint(servers) -> None:
     for query in ["", "?EIO=4&transport=polling", "?EIO=3&transport=polling", "?EIO=4&transport=websocket", "?EIO=x&sid=abc&transport=polling"]:
-        assert_never_5xx(f"{servers.url}/socket.io/{query}", rest_shape, headers={"Origin": servers.web_url})
+        statuses = fuzz(f"{servers.url}/socket.io/{query}", rest_shape, headers={"Origin": servers.web_url}, process=servers.rasa)
+        # None of these is a valid engine.io request: each is refused.
+        found = [s for kind, values in statuses.items() if kind != "oversized" for s in values]
+        assert all(400 <= s < 500 for s in found), (query, sorted(set(found)))
 
 
 def test_web_page_server(servers) -> None:
-    assert_never_5xx(f"{servers.web_url}/", rest_shape, process=servers.web)
+    statuses = fuzz(f"{servers.web_url}/", rest_shape, process=servers.web, limit=64 * 1024)
+    # The page takes no POST: every body is refused (a 405, or a 413 when too large to read).
+    found = [s for values in statuses.values() for s in values]
+    assert set(found) <= {405, 413, RESET} and 405 in found, sorted(set(found))
     for path in ["/", "/strings.json", "/static/widget.js", "/static/../../etc/passwd", "/static/%2e%2e/x", "/nope", "/" + "a" * 5000]:
         request = urllib.request.Request(servers.web_url + path)
         try:
@@ -147,7 +182,10 @@ def test_staff_server(tmp_path) -> None:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for(f"{url}/healthz", process, 60, log)
-        assert_never_5xx(f"{url}/login", staff_login_shape, process=process)
+        statuses = fuzz(f"{url}/login", staff_login_shape, process=process, limit=16 * 1024)
+        found = [s for values in statuses.values() for s in values]
+        # Never signed in by a wrong token; a malformed form is refused.
+        assert 200 not in found and 303 not in found and any(400 <= s < 500 for s in found), sorted(set(found))
         rng = random.Random(SEED)
         for _ in range(60):
             query = urllib.parse.urlencode({"q": random_text(rng, rng.randrange(0, 600)), "topic": random_text(rng, 5), "region": rng.choice(["", "wallonia", "x"])})
@@ -178,3 +216,35 @@ def test_raw_garbage_on_the_socket(servers) -> None:
 
 
 
+
+
+def test_the_fuzzer_catches_a_server_that_drops_connections() -> None:
+    """A server that resets the connection on ordinary bodies (as a crashing worker does) fails the
+    fuzzer: a reset counts only while sending an oversized body."""
+    import struct
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.settimeout(0.2)
+            try:
+                while connection.recv(1 << 20):  # read the whole request, then drop it unanswered
+                    pass
+            except OSError:
+                pass
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()  # an RST, no answer
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with pytest.raises(AssertionError, match="closed the connection"):
+            fuzz(f"http://127.0.0.1:{port}/webhooks/rest/webhook", rest_shape)
+    finally:
+        listener.close()

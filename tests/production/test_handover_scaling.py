@@ -3,8 +3,8 @@ reaches a web chat user whichever instance holds their socket (socket.io's Redis
 gate holds the conversation on both instances, and the staff page's live updates come through
 Redis.
 
-PostgreSQL: this machine's (127.0.0.1:5432), in a database of the test's own, created and dropped
-here. Redis: a throwaway redis-server on a free port (never the machine's). When either is missing
+PostgreSQL: a throwaway cluster of this module (tests/throwaway.py: initdb in a temporary folder, on a
+free port). Redis: a throwaway redis-server on a free port. The machine's own servers are never used. When either is missing
 the test is skipped with the reason (it fails instead under REQUIRE_SERVICES=1, as in CI).
 """
 
@@ -20,9 +20,10 @@ import uuid
 import pytest
 
 from tests.e2e.handover_helpers import STAFF_TOKEN, start_staff, wait_until
-from tests.e2e.servers import ALWAYS_OPEN, BIN, ROOT, env, free_port, start_servers, stop_servers, wait_for
+from tests.e2e.servers import ALWAYS_OPEN, RASA, ROOT, env, free_port, start_servers, stop_servers, wait_for
 from tests.e2e.test_socketio_security import Client
-from tests.production.test_scaling import _missing, _pg_connect
+from tests.throwaway import ThrowawayPostgres
+from tests.throwaway import missing as _missing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -57,30 +58,28 @@ def _ping(client) -> bool:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def database():
+def postgres():
+    server = ThrowawayPostgres()
     try:
-        connection = _pg_connect()
-    except Exception as exc:  # noqa: BLE001
-        _missing(f"PostgreSQL is not reachable at 127.0.0.1:5432: {exc}")
-    name = f"ua_be_handover_{uuid.uuid4().hex[:8]}"
-    connection.autocommit = True
-    connection.cursor().execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    yield name
-    connection = _pg_connect()
-    connection.autocommit = True
-    connection.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    connection.close()
+        server.start()
+        yield server
+    finally:
+        server.destroy()
 
 
 @pytest.fixture(scope="module")
-def cluster(database, redis_url, tmp_path_factory):
+def database(postgres):
+    return postgres.create_database(f"ua_be_handover_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres, database, redis_url, tmp_path_factory):
     """One action server, two Rasa instances and one staff page sharing PostgreSQL and Redis."""
     url, port = redis_url
     workdir = tmp_path_factory.mktemp("handover-cluster")
-    db_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
+    db_url = f"postgresql://postgres@127.0.0.1:{postgres.port}/{database}"
     helpline = workdir / "helpline.yml"
-    helpline.write_text(ALWAYS_OPEN, encoding="utf-8")  # the test must not depend on the time of day
+    helpline.write_text(ALWAYS_OPEN, encoding="utf-8")  # staff on duty whatever the hour of the test
     shared = {
         "HELPLINE_CONFIG": str(helpline),
         "TRACKER_DB_URL": db_url,
@@ -91,20 +90,20 @@ def cluster(database, redis_url, tmp_path_factory):
     action_port = free_port()
     log = workdir / "actions.log"
     actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
         cwd=ROOT, env=env(**shared), stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     wait_for(f"http://127.0.0.1:{action_port}/health", actions, 120, log)
     store = (
         "tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: postgresql\n"
-        f"  url: 127.0.0.1\n  port: 5432\n  db: {database}\n  username: postgres\n"
+        f"  url: 127.0.0.1\n  port: {postgres.port}\n  db: {database}\n  username: postgres\n"
         f"lock_store:\n  type: bot.stores.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {port}\n  db: 1\n  key_prefix: handover\n"
     )
     first = start_servers(workdir / "a", action_port=action_port, tracker_store=store, extra_env=shared)
     second = start_servers(workdir / "b", action_port=action_port, tracker_store=store, extra_env=shared)
     # The staff page delivers through the second instance only.
     staff = start_staff(second, workdir, delivery_url=second.url, db_url=db_url, extra_env={"REDIS_URL": url})
-    yield first, second, staff, database
+    yield first, second, staff, (postgres, database)
     staff.stop()
     stop_servers(first)
     stop_servers(second)
@@ -123,7 +122,7 @@ async def _wait_for_text(client: Client, fragment: str, timeout: float = 30) -> 
 
 
 async def test_a_staff_reply_reaches_a_web_user_on_either_instance(cluster) -> None:
-    first, second, staff, database = cluster
+    first, second, staff, (postgres, database) = cluster
     for instance, name in ((first, "Olena"), (second, "Marc")):
         client = Client(instance.url, ORIGIN)
         token = await client.connect()
@@ -163,7 +162,7 @@ async def test_a_staff_reply_reaches_a_web_user_on_either_instance(cluster) -> N
         await client.close()
 
     # The staff replies are stored in PostgreSQL like other events, with the operator's name.
-    connection = _pg_connect(database)
+    connection = postgres.connect(database)
     cursor = connection.cursor()
     cursor.execute("SELECT data FROM events WHERE type_name = 'bot'")
     operators = {json.loads(data).get("metadata", {}).get("operator") for (data,) in cursor.fetchall()}

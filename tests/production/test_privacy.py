@@ -31,6 +31,27 @@ ROOT = Path(__file__).resolve().parents[2]
         ("national number 85073003328", "national number [national-number]", "0733"),
         ("passport FA123456", "passport [document]", "123456"),
         ("card 592-1234567-89", "card [document]", "1234567"),
+        # Found stored in clear by the security review (issue 12, item 3).
+        ("паспорт МЕ 123456", "паспорт [document]", "123456"),
+        ("КВ482913", "[document]", "482913"),
+        ("passport fa765432", "passport [document]", "765432"),
+        ("register number 850730-033-28", "register number [national-number]", "033"),
+        ("мене звати Олена Коваль", "мене звати [name]", "Олена"),
+        ("je m'appelle Natalia Sydorenko", "je m'appelle [name]", "Natalia"),
+        ("ik heet Mykola Shevchuk", "ik heet [name]", "Mykola"),
+        ("my name is Oksana Melnyk", "my name is [name]", "Oksana"),
+        ("I live at Kerkstraat 12, 9000 Gent", "I live at [address], 9000 Gent", "Kerkstraat"),
+        ("я живу на вулиці Шевченка 5", "я живу на [address]", "Шевченка"),
+        ("j'habite au 12 rue de la Loi", "j'habite au [address]", "Loi"),
+        ("ik woon in de Veldstraat 12", "ik woon in de [address]", "Veldstraat"),
+        ("Handelsstraat 44", "[address]", "44"),
+        ("born on 01.03.1985", "born on [birth-date]", "1985"),
+        ("народився 01.03.1985", "народився [birth-date]", "1985"),
+        ("née le 17 septembre 1983", "née le [birth-date]", "1983"),
+        ("geboren op 12-06-1988", "geboren op [birth-date]", "1988"),
+        # The IBAN stops at the account: the next words stay; a dashed IBAN is one IBAN.
+        ("IBAN BE71 0961 2345 6769 pour le CPAS", "IBAN [iban] pour le CPAS", "6769"),
+        ("IBAN BE43-0689-9999-9501", "IBAN [iban]", "9501"),
     ],
 )
 def test_redaction(text: str, kept: str, removed: str) -> None:
@@ -40,7 +61,9 @@ def test_redaction(text: str, kept: str, removed: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1000 Brussel", "postcode 9000", "since 24 February 2022", "4 березня 2027", "I have 3 kids aged 5, 7 and 12", "Handelsstraat 44"],
+    ["1000 Brussel", "postcode 9000", "since 24 February 2022", "4 березня 2027", "I have 3 kids aged 5, 7 and 12",
+     "until 04.03.2027", "01.03.2022", "I arrived on 01.03.2022", "9000 Gent", "1 225 places", "€ 1.200 per month",
+     "I am 34 years old", "in 2022", "Is the centre on the Handelsstraat open?", "на 100000 осіб", "une place pour 3 personnes"],
 )
 def test_what_is_not_personal_stays(text: str) -> None:
     assert redact(text) == text
@@ -59,6 +82,20 @@ def test_the_tracker_store_keeps_no_personal_data(servers) -> None:
     assert "[phone]" in json.loads(rows[0][0])["text"]
     logs = (servers.workdir / "rasa.log").read_text() + (servers.workdir / "actions.log").read_text()
     assert "olena.k@example.com" not in logs and "5390 0754" not in logs
+
+
+@pytest.mark.e2e
+def test_a_lone_surrogate_is_answered_and_nothing_personal_reaches_the_logs(servers) -> None:
+    """A lone surrogate used to crash the action server (spaCy); rasa-sdk then answered 500 with the
+    whole tracker and Rasa logged it, phone, IBAN and e-mail included."""
+    messages = servers.say("privacy-surrogate", "Мій телефон +380 67 123 4567 \ud800, olena.k@example.com, "
+                                                "IBAN BE71 0961 2345 6769. Де знайти житло?")
+    reply = "\n".join(m.get("text") or "" for m in messages)
+    assert not reply.startswith("Вибачте") and ("житло" in reply.casefold() or "Де в Бельгії ви живете?" in reply), reply
+    logs = (servers.workdir / "rasa.log").read_text() + (servers.workdir / "actions.log").read_text()
+    assert "UnicodeEncodeError" not in logs and "surrogates not allowed" not in logs
+    for secret in ("123 4567", "olena.k", "0961 2345", "6769"):
+        assert secret not in logs, secret
 
 
 @pytest.mark.e2e

@@ -1,0 +1,327 @@
+"""Contract tests of bot.rasa_patches against the installed Rasa: what each change replaces still
+exists with the same signature and behaves as the change assumes, the replacement gives the same
+answers, and the changes are installed only by the project's entry point (bot.rasa_runtime)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import socket
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot import rasa_patches
+from tests.e2e.background_app import BackgroundApp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter (patches are installed once per process)."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", **env},
+    )
+
+
+# ------------------------------------------------------------------------------------ versions
+
+
+def test_the_installed_rasa_is_one_the_patches_were_written_for() -> None:
+    import rasa
+
+    assert rasa.__version__ in rasa_patches.SUPPORTED_RASA
+    rasa_patches.check_rasa_version()
+
+
+def test_another_rasa_version_is_refused_unless_overridden(monkeypatch) -> None:
+    monkeypatch.delenv("BOT_RASA_PATCHES_ANY_VERSION", raising=False)
+    with pytest.raises(rasa_patches.UnsupportedRasa, match="written for Rasa 3.6.21, not 3.7.0"):
+        rasa_patches.check_rasa_version("3.7.0")
+    monkeypatch.setenv("BOT_RASA_PATCHES_ANY_VERSION", "1")
+    rasa_patches.check_rasa_version("3.7.0")
+
+
+def test_install_refuses_in_a_process_with_another_rasa_version() -> None:
+    result = run_python("""
+        import rasa
+        rasa.__version__ = "3.7.0"
+        from bot import rasa_patches
+        rasa_patches.install()
+    """)
+    assert result.returncode != 0 and "UnsupportedRasa" in result.stderr and "not 3.7.0" in result.stderr
+
+
+# ----------------------------------------------------------------------------------- validator
+
+
+def _responses() -> list:
+    return [
+        {"events": [], "responses": []},
+        {"events": [{"event": "slot", "name": "language", "value": "uk"}], "responses": [{"text": "Привіт"}]},
+        {"events": [{"event": "action", "name": "action_listen"}], "responses": [{"text": "x", "buttons": []}]},
+        {},
+        {"events": "not a list"},
+        {"events": [{"no": "event key"}]},
+        {"responses": [{"text": 5}], "events": []},
+        {"events": [{"event": "not-an-event"}]},
+    ]
+
+
+def test_the_cached_validator_accepts_and_refuses_what_rasa_does() -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    original = RemoteAction.__dict__["_validate_action_result"]
+    assert original is not rasa_patches._validate_action_result, "installed in the test process"
+    assert list(inspect.signature(original).parameters) == ["self", "result"]
+    action = RemoteAction("action_test", None)
+    for response in _responses():
+        try:
+            expected = original(action, response)
+        except ValidationError:
+            expected = "refused"
+        try:
+            got = rasa_patches._validate_action_result(action, response)
+        except ValidationError:
+            got = "refused"
+        assert got == expected, response
+
+
+def test_the_validator_refuses_invalid_responses_at_all() -> None:
+    """The comparison above means something: Rasa's schema refuses some of those responses."""
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    action = RemoteAction("action_test", None)
+    refused = 0
+    for response in _responses():
+        try:
+            rasa_patches._validate_action_result(action, response)
+        except ValidationError:
+            refused += 1
+    assert 0 < refused < len(_responses())
+
+
+# -------------------------------------------------------------------------------------- events
+
+
+def test_the_event_table_finds_the_class_rasa_finds() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    assert list(inspect.signature(original).parameters) == ["type_name", "default"]
+    lookup = rasa_patches.event_lookup(original)
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started", "restart"} <= names
+    for name in names:
+        assert lookup(name) is original(name), name
+    assert lookup("nonsense", default=Event) is original("nonsense", default=Event) is Event
+    assert lookup("topic") is None and original("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        original("nonsense")
+    with pytest.raises(ValueError, match="Unknown event name"):
+        lookup("nonsense")
+
+
+def test_stored_events_read_back_through_the_table() -> None:
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+    lookup = rasa_patches.event_lookup(Event.resolve_by_type)
+    assert lookup("user") is UserUttered and lookup("slot") is SlotSet
+    event = Event.from_parameters({"event": "slot", "name": "language", "value": "uk"})
+    assert isinstance(event, SlotSet) and event.value == "uk"
+
+
+# ------------------------------------------------------------------------------------- timeout
+
+
+def _recording_endpoint():  # type: ignore[no-untyped-def]
+    """Rasa's endpoint whose request only records how it was called."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    class Recording(EndpointConfig):
+        calls: list = []
+
+        async def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls.append(kwargs)
+            return {"events": [], "responses": []}
+
+    return Recording(url="http://127.0.0.1:1/webhook")
+
+
+async def _run_remote_action(endpoint) -> list:  # type: ignore[no-untyped-def]
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.empty()
+    return await RemoteAction("action_test", endpoint).run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), DialogueStateTracker("s", []), domain
+    )
+
+
+async def test_rasa_reads_the_action_timeout_from_its_module_at_each_call(monkeypatch) -> None:
+    """What the `timeout` change relies on: RemoteAction.run passes the module's
+    DEFAULT_REQUEST_TIMEOUT to the endpoint as `timeout`, read when it runs (not at import)."""
+    import rasa.core.actions.action as action_module
+
+    assert "DEFAULT_REQUEST_TIMEOUT" in action_module.RemoteAction.run.__code__.co_names
+    endpoint = _recording_endpoint()
+    await _run_remote_action(endpoint)
+    assert endpoint.calls[-1]["timeout"] == 300 and endpoint.calls[-1]["method"] == "post"
+    monkeypatch.setattr(action_module, "DEFAULT_REQUEST_TIMEOUT", 2.5)
+    await _run_remote_action(endpoint)
+    assert endpoint.calls[-1]["timeout"] == 2.5
+
+
+def _release_later(app: web.Application, hits: list, released: threading.Event) -> None:
+    async def webhook(request: web.Request) -> web.Response:
+        hits.append(await request.read())
+        while not released.is_set():
+            await asyncio.sleep(0.05)
+        return web.json_response({"events": [], "responses": []})
+
+    app.router.add_post("/webhook", webhook)
+
+
+async def test_a_stuck_action_server_is_given_up_on_after_the_endpoint_timeout(monkeypatch) -> None:
+    """With the module's timeout lowered, Rasa's own request gives up on an action server that has not
+    answered (it is still holding the request when the error arrives) and sends the call once."""
+    import rasa.core.actions.action as action_module
+    from rasa.utils.endpoints import EndpointConfig
+
+    hits: list = []
+    released = threading.Event()
+    app = web.Application()
+    _release_later(app, hits, released)
+    server = BackgroundApp(app).start()
+    try:
+        monkeypatch.setattr(action_module, "DEFAULT_REQUEST_TIMEOUT", 0.5)
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{server.port}/webhook", timeout=0.5)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(_run_remote_action(endpoint), 60)
+        assert not released.is_set()
+        assert len(hits) == 1
+    finally:
+        released.set()
+        server.stop()
+
+
+async def test_a_post_the_action_server_may_have_received_is_never_sent_again() -> None:
+    """The action server reads the call and drops the connection: Rasa's request fails, once."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    hits: list = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.settimeout(1)
+            try:
+                hits.append(connection.recv(65536))
+            except OSError:
+                pass
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{listener.getsockname()[1]}/webhook")
+        with pytest.raises(Exception):  # noqa: B017 - whichever client error aiohttp raises
+            await endpoint.request(json={"next_action": "action_test"}, method="post", timeout=30)
+        await asyncio.sleep(0.2)
+        assert len(hits) == 1, f"the POST was sent {len(hits)} times"
+    finally:
+        listener.close()
+
+
+def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 7\n')
+    assert rasa_patches.action_timeout_of(str(endpoints)) == 7.0
+    assert rasa_patches.action_timeout_of(str(ROOT / "endpoints.yml")) == 10.0
+    endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n')
+    assert rasa_patches.action_timeout_of(str(endpoints)) is None
+    assert rasa_patches.action_timeout_of(str(tmp_path / "missing.yml")) is None
+    endpoints.write_text('action_endpoint:\n  url: "http://x/webhook"\n  timeout: soon\n')
+    with pytest.raises(ValueError, match="timeout must be a number"):
+        rasa_patches.action_timeout_of(str(endpoints))
+
+
+# ------------------------------------------------------------------------------------- install
+
+
+def test_importing_the_channels_installs_nothing() -> None:
+    result = run_python("""
+        import bot.channels, bot.channels.rest, bot.stores
+        import rasa.core.actions.action as a
+        from rasa.shared.core.events import Event
+        from bot import rasa_patches
+        print(rasa_patches.installed(), a.DEFAULT_REQUEST_TIMEOUT,
+              a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["None", "300", "False"]
+
+
+def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 4\n')
+    server = run_python(f"""
+        from bot import rasa_runtime, rasa_patches
+        import rasa.core.actions.action as a
+        print(",".join(rasa_runtime.prepare(["run", "--model", "m.tar.gz", "--endpoints", {str(endpoints)!r}])))
+        print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
+    """)
+    assert server.returncode == 0, server.stderr[-2000:]
+    assert server.stdout.split() == ["validator,events,timeout", "4.0", "True"]
+    actions = run_python("""
+        from bot import rasa_runtime, rasa_patches
+        print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
+    """)
+    assert actions.returncode == 0 and actions.stdout.split() == ["()", "None"], actions.stderr[-2000:]
+    skipped = run_python(f"""
+        from bot import rasa_runtime
+        import rasa.core.actions.action as a
+        print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
+    """, BOT_RASA_PATCHES_SKIP="validator,timeout")
+    assert skipped.stdout.split() == ["('events',)", "300"], skipped.stderr[-2000:]
+
+
+def test_an_unknown_patch_name_to_skip_is_refused() -> None:
+    result = run_python("from bot import rasa_patches; rasa_patches.install()", BOT_RASA_PATCHES_SKIP="session")
+    assert result.returncode != 0 and "unknown Rasa patch(es) to skip: session" in result.stderr
+
+
+def test_the_entry_point_runs_rasas_command_line() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.rasa_runtime", "--version"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                                         "RASA_TELEMETRY_ENABLED": "false", "HOME": str(Path.home())})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Rasa Version      :         3.6.21" in result.stdout
+
+
+def test_endpoints_json_is_unchanged_by_the_timeout_change() -> None:
+    """The endpoint keeps Rasa's own request method: nothing in the process replaced it."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    assert EndpointConfig.request.__module__ == "rasa.utils.endpoints"
+    assert json.dumps(EndpointConfig(url="http://x", timeout=3).kwargs) == '{"timeout": 3}'
