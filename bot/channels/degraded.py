@@ -4,7 +4,8 @@ failure shows, with a reason code, instead of passing for an answer.
 Rasa catches a failing custom action itself (it logs the exception and goes on without the
 action's events), so the channel only sees that nothing was said. While a channel hands a message
 to Rasa it watches the turn (`watch()`): a log record with an exception, logged anywhere in the
-process during that turn (in the same asyncio context), is classified into a reason code:
+process during that turn (in the same asyncio context; seen when the record is created, before the
+log redaction replaces the exception by its text), is classified into a reason code:
 
 - `action_timeout`: the action server did not answer in time (endpoints.yml `timeout`);
 - `action_server_unreachable`: no connection to the action server;
@@ -25,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from contextvars import ContextVar
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 from bot.channels.auth import log_sender_id
 
@@ -100,24 +101,32 @@ def _agent_ready(agent: Any) -> bool:
 _current: ContextVar[Optional[Turn]] = ContextVar("channel_turn", default=None)
 
 
-class _FailureHandler(logging.Handler):
-    """Records exceptions logged during a watched turn into that turn."""
+def _record_factory(original: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    """Wraps logging's record factory: an error record with an exception, created during a watched
+    turn, is recorded into that turn. (At creation, before any handler's filter runs: the log
+    redaction replaces a record's exception by its redacted text.)"""
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = original(*args, **kwargs)
         turn = _current.get()
-        if turn is not None and record.exc_info and record.exc_info[1] is not None:
+        if turn is not None and record.levelno >= logging.ERROR and record.exc_info and record.exc_info[1] is not None:
             turn.record(record.exc_info[1])
+        return record
+
+    factory.watching_turns = True  # type: ignore[attr-defined]
+    return factory
 
 
-_handler = _FailureHandler(level=logging.ERROR)
+def _install() -> None:
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "watching_turns", False):
+        logging.setLogRecordFactory(_record_factory(current))
 
 
 @contextlib.contextmanager
 def watch() -> Iterator[Turn]:
     """Watch one message's handling: `with watch() as turn: await on_new_message(...)`."""
-    root = logging.getLogger()
-    if _handler not in root.handlers:
-        root.addHandler(_handler)
+    _install()
     turn = Turn()
     token = _current.set(turn)
     try:

@@ -141,6 +141,31 @@ async def test_the_reason_of_a_failure_logged_inside_rasa(failure, reason) -> No
     assert status == 200 and reply[-1]["custom"] == {"degraded": True, "reason": reason}
 
 
+async def test_the_reason_survives_the_log_redaction() -> None:
+    """The log redaction (bot/logs.py) replaces a record's exception by its redacted text in the first
+    handler that sees it; the reason is read before that."""
+    import io
+
+    from bot.logs import RedactingFilter
+
+    async def failing_action(message) -> None:
+        try:
+            raise asyncio.TimeoutError()
+        except asyncio.TimeoutError:
+            logging.getLogger("rasa.core.processor").exception("Encountered an exception while running action")
+
+    root = logging.getLogger()
+    redacting = logging.StreamHandler(io.StringIO())
+    redacting.addFilter(RedactingFilter())
+    root.handlers.insert(0, redacting)
+    try:
+        async with serve([rest()], FakeAgent(failing_action)) as url:
+            status, reply = await post(url + WEBHOOK, {"sender": "caller-5", "message": "hello"})
+    finally:
+        root.removeHandler(redacting)
+    assert status == 200 and reply[-1]["custom"]["reason"] == "action_timeout"
+
+
 async def test_an_exception_out_of_rasa_is_degraded_too() -> None:
     async def raising(message) -> None:
         raise ConnectionRefusedError(111, "refused")

@@ -12,25 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import BIN, MODEL, ROOT, env, free_port
+from tests.e2e.servers import BIN, MODEL, RASA, ROOT, env, free_port
 
 pytestmark = pytest.mark.e2e
 
 
-def start_rasa(model: Path, workdir: Path) -> subprocess.CompletedProcess:
+#: The project's entry point (scripts/run.sh) and plain `rasa run`.
+COMMANDS = {"bot.rasa_runtime": RASA, "rasa": [str(BIN / "rasa")]}
+
+
+def start_rasa(model: Path, workdir: Path, command: str = "bot.rasa_runtime") -> subprocess.CompletedProcess:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'tracker_store:\n  type: bot.stores.RedactingSQLTrackerStore\n  dialect: sqlite\n  db: "{workdir / "rasa.db"}"\n')
     return subprocess.run(
-        [str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+        [*COMMANDS[command], "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials",
          str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(free_port())],
         cwd=ROOT, env=env(), capture_output=True, text=True, timeout=180,
     )
 
 
-def test_a_missing_model_stops_the_rasa_server(tmp_path) -> None:
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_missing_model_stops_the_rasa_server(tmp_path, command) -> None:
     # models/ holds another model: Rasa alone would quietly load that one instead.
     assert MODEL.exists()
-    result = start_rasa(tmp_path / "assistant.tar.gz", tmp_path)
+    result = start_rasa(tmp_path / "assistant.tar.gz", tmp_path, command)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "model.missing" in output and "make build" in output, output[-3000:]

@@ -112,16 +112,25 @@ def test_no_server_banner(staff) -> None:
         assert "aiohttp" not in server and "Python" not in server, (path, server)
 
 
-def test_the_chat_page_has_no_server_banner() -> None:
-    from bot.web.chat import create_app
+def test_the_chat_page_has_no_server_banner(tmp_path) -> None:
+    import subprocess
+    import sys
+    from types import SimpleNamespace
 
-    server = BackgroundApp(create_app("http://127.0.0.1:5005")).start()
+    from tests.e2e.servers import ROOT, env, free_port, wait_for
+
+    port = free_port()
+    log = tmp_path / "web.log"
+    process = subprocess.Popen([sys.executable, "-m", "bot.web.chat", "--port", str(port)], cwd=ROOT, env=env(),
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        for path in ("/", "/healthz", "/static/widget.js"):
-            banner = request(server, "GET", path).getheader("Server", "")
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, 60, log)
+        for path in ("/", "/healthz", "/static/widget.js", "/no-such-page"):
+            banner = request(SimpleNamespace(port=port), "GET", path).getheader("Server", "")
             assert "aiohttp" not in banner and "Python" not in banner, (path, banner)
     finally:
-        server.stop()
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def test_fact_sheets_print_styled_under_the_page_policy(staff) -> None:
