@@ -70,11 +70,14 @@ COMMANDS = {
 }
 
 _COMMAND = re.compile(r"^(/[a-z_]+)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
+#: Every leading slash and space, in any order ("/ /restart", "/\t/x", "// /greet").
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 
 def guard_text(text: str) -> str:
     """What Rasa may read from a user's text: an allowed payload or command as the payload it stands
-    for; any other text starting with "/" without its slashes, so it is read as words."""
+    for; any other text starting with "/" without its leading slashes and spaces (all of them, so
+    "/ /restart" cannot reach Rasa's `/intent` shortcut either), so it is read as words."""
     stripped = text.strip()
     if not stripped.startswith("/"):
         return text
@@ -83,7 +86,7 @@ def guard_text(text: str) -> str:
     command = command_payload(stripped)
     if command is not None:
         return command
-    return stripped.lstrip("/").strip()
+    return _LEADING_SLASHES.sub("", stripped)
 
 
 def command_payload(text: str) -> Optional[str]:

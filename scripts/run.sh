@@ -8,6 +8,9 @@ scripts/build.sh
 umask 077
 mkdir -p var
 chmod -R go-rwx var
+MODEL="${MODEL:-models/assistant.tar.gz}"
+# No start without a readable model: the server would answer everything with the fallback.
+"$PY" -m bot.tools.preflight "$MODEL" || exit 1
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
@@ -45,5 +48,5 @@ The assistant is starting (about 20 seconds). Then:
 Logs: var/rasa.log, var/actions.log, var/web.log, var/staff.log. Stop with Ctrl+C.
 
 MSG
-"$PY" -m bot.rasa_runtime run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+"$PY" -m bot.rasa_runtime run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
   --interface "$BIND" --port "$RASA_PORT" --cors "" --log-file var/rasa.log

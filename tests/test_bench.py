@@ -31,5 +31,6 @@ def test_benchmark_runs_on_a_tiny_load() -> None:
     report = json.loads(new.read_text())
     for side in ("stock", "ours"):
         assert all(level["errors"] == 0 and level["messages"] > 0 for level in report[side]["levels"])
+        assert all(level["degraded"] == 0 for level in report[side]["levels"]), "an apology is not an answer"
         assert report[side]["peak_rss_mb"]["rasa server"] > 0
     assert all(level["empty_replies"] == 0 for level in report["ours"]["levels"]), "every message gets an answer"

@@ -13,8 +13,12 @@ person's conversation. This one:
 - binds each socket to its session on the server and ignores any session id sent with a message;
 - checks each message (a string, cleaned and cut to the length the assistant reads) and keeps only
   the `language` of its metadata;
+- limits messages per session and per client address, and new sessions per client address
+  (bot/channels/limits.py);
+- answers a polling POST larger than the socket.io buffer with a prompt 413;
 - joins rooms compatibly with python-socketio releases where `enter_room` became a coroutine;
-- sends a short apology in the user's language when the assistant cannot answer.
+- sends a short apology in the user's language when the assistant cannot answer (and logs
+  `channel.degraded reason=…`).
 
 The secret comes from `SOCKETIO_SESSION_SECRET`; without it one is generated once and kept in
 `var/socketio_secret` (readable by the owner only), so sessions survive a restart.
@@ -38,9 +42,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels import degraded
 from bot.channels.apology import apology_for, too_fast_text
-from bot.channels.limits import RateLimiter
+from bot.channels.limits import ChannelLimits
 from bot.channels.rest import safe_metadata
+from bot.channels.server import prepare_app
+from bot.clients import ClientResolver
 from bot.handover.feedback import store_comment
 from bot.handover.gate import gate as handover_gate
 from bot.handover.gate import intercept as handover_intercept
@@ -52,6 +59,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_FILE = ROOT / "var" / "socketio_secret"
 DEFAULT_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
 SENDER_PREFIX = "web-"
+#: The largest socket.io message over HTTP long-polling (a message is at most 2,000 characters).
+MAX_HTTP_BUFFER = 64 * 1024
 
 
 def load_secret(path: Path = SECRET_FILE) -> bytes:
@@ -95,18 +104,36 @@ class SessionSigner:
 
 class GuardedSocketBlueprint(SocketBlueprint):
     """Rasa's socket.io blueprint, answering a polling POST without a session id with a 400
-    (python-engineio 4.7.1 answers it with a 500: it concatenates None into its log message)."""
+    (python-engineio 4.7.1 answers it with a 500: it concatenates None into its log message), and
+    one over the buffer size with a 413 (engine.io would close the session and hang the request until
+    Sanic's response timeout, then answer 503)."""
 
     def register(self, app: Any, options: Dict[Text, Any]) -> None:
+        prepare_app(app)
         path = self.ctx.socketio_path.rstrip("/")
 
         async def refuse_sessionless_posts(request: Request) -> Optional[HTTPResponse]:
-            if request.method == "POST" and request.path.rstrip("/") == path and not request.args.get("sid"):
-                return response.json({"error": "no session id"}, status=400)
+            if request.method == "POST" and request.path.rstrip("/") == path:
+                if not request.args.get("sid"):
+                    return response.json({"error": "no session id"}, status=400)
+                if len(request.body or b"") > MAX_HTTP_BUFFER:
+                    return response.json({"error": "message too large"}, status=413)
             return None
 
         app.register_middleware(refuse_sessionless_posts, "request")
-        super().register(app, options)
+        sio = self.ctx.sio
+
+        async def engineio(request: Request) -> Optional[HTTPResponse]:
+            return await sio.handle_request(request)
+
+        # A websocket session ends without an HTTP response; marked as a websocket handler, Sanic
+        # does not log "Invalid response type None" with a traceback for every web chat connection
+        # (python-engineio registers its bound method, which cannot carry the mark).
+        engineio.is_websocket = True  # type: ignore[attr-defined]
+        app.add_route(engineio, f"{path}/", methods=["GET", "POST", "OPTIONS"], name="socketio_engineio")
+        app.enable_websocket()
+        # Rasa's SocketBlueprint.register attaches engine.io's own route, then registers the blueprint.
+        Blueprint.register(self, app, options)
 
 
 class CountingSocketOutput(SocketIOOutput):
@@ -178,7 +205,9 @@ class SocketIOInput(InputChannel):
         self.signer = SessionSigner(secret or load_secret())
         self.sio: Optional[AsyncServer] = None
         self._sessions: Dict[str, str] = {}
-        self.limiter = RateLimiter.from_env()
+        self._addresses: Dict[str, str] = {}
+        self.limits = ChannelLimits.from_env()
+        self.clients = ClientResolver()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -187,7 +216,7 @@ class SocketIOInput(InputChannel):
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=self.allowed_origins,
-            max_http_buffer_size=64 * 1024,
+            max_http_buffer_size=MAX_HTTP_BUFFER,
             **socketio_manager(),
         )
         self.sio = sio
@@ -209,16 +238,28 @@ class SocketIOInput(InputChannel):
             if origin and origin not in self.allowed_origins:
                 logger.info("socketio.origin.refused origin=%s", origin)
                 return False
+            request = environ.get("sanic.request")
+            client = self.clients.resolve(getattr(request, "ip", None), getattr(request, "headers", {}) or {})
+            self._addresses[sid] = client.address
             return True
 
         @sio.on("disconnect")
         async def disconnect(sid: Text) -> None:
             self._sessions.pop(sid, None)
+            self._addresses.pop(sid, None)
 
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any = None) -> None:
             offered = data.get("session_id") if isinstance(data, dict) else None
-            token = offered if self.signer.verify(offered) else self.signer.new()
+            if self.signer.verify(offered):
+                token = offered
+            elif await self.limits.new_session(self._addresses.get(sid, "?")):
+                token = self.signer.new()
+            else:
+                metadata = safe_metadata(data if isinstance(data, dict) else None)
+                await sio.emit("error_message", {"error": "too many new conversations from this address"}, room=sid)
+                await sio.emit(self.bot_message_evt, {"text": too_fast_text("", metadata)}, room=sid)
+                return
             sender = f"{SENDER_PREFIX}{token[:32]}"
             self._sessions[sid] = sender
             joined = sio.enter_room(sid, sender)
@@ -241,7 +282,7 @@ class SocketIOInput(InputChannel):
             text = data.get("text") if isinstance(data, dict) else None
             if not sender or not isinstance(text, str) or not clean_user_text(text).strip():
                 return False
-            if not self.limiter.allow(sender):
+            if not await self.limits.sender(sender):
                 return False
             return await store_comment(sender, clean_user_text(text))
 
@@ -256,7 +297,7 @@ class SocketIOInput(InputChannel):
                 return
             text = clean_user_text(data.get("message", ""))
             metadata = safe_metadata(data.get("metadata") or data.get("customData"))
-            if not self.limiter.allow(sender):
+            if not await self.limits.address(self._addresses.get(sid, "?")) or not await self.limits.sender(sender):
                 await sio.emit(self.bot_message_evt, {"text": too_fast_text(text, metadata)}, room=sid)
                 return
             output = CountingSocketOutput(sio, self.bot_message_evt)
@@ -264,11 +305,14 @@ class SocketIOInput(InputChannel):
             message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
             if await handover_intercept(app_holder.get("app"), message):
                 return  # for the helpline staff (or handled by the hand-over): not for the assistant
-            try:
-                await on_new_message(message)
-            except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
-                logger.exception("socketio.message.failure")
+            with degraded.watch() as turn:
+                try:
+                    await on_new_message(message)
+                except Exception as error:  # noqa: BLE001 - the user still gets an answer, the fault is logged
+                    turn.record(error)
+                    logger.exception("socketio.message.failure")
             if output.sent == 0:
+                degraded.log_degraded(self.name(), turn.reason(app_holder.get("app")), sender)
                 apology = await apology_for(app_holder.get("app"), sender, text, metadata)
                 await sio.emit(self.bot_message_evt, {"text": apology}, room=sender)
 

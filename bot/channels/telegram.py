@@ -15,8 +15,15 @@ secret token, calls getMe on every update and fails on updates without a message
 - in group chats holds no conversation: personal questions do not belong in a group. When addressed
   there (a command, an @mention or a reply to the bot) it says once that it answers in a private chat;
   other group messages are ignored;
-- answers Telegram with 200 for every update it cannot use (a 5xx would make Telegram retry it), and
-  ignores an update it has already handled (Telegram retries slow webhooks).
+- answers a command in a group at most once per chat per minute;
+- answers Telegram with 200 for every update it cannot use (a 5xx would make Telegram retry it),
+  including updates without an integer `update_id` and JSON nested too deeply, and ignores an update
+  it has already handled (Telegram retries slow webhooks);
+- never lets a failed sendMessage break the turn: a 429 is retried after Telegram's `retry_after`
+  (bot/channels/telegram_api.py), a 403 (the user blocked the bot) is logged
+  (`telegram.blocked chat=…`) and nothing more is sent to that chat until the user writes again;
+  the turn (language, region, pending question) is saved in every case;
+- apologises when the assistant cannot answer, and logs `channel.degraded reason=…`.
 
 Configuration comes from the environment (never from committed files): TELEGRAM_TOKEN,
 TELEGRAM_SECRET_TOKEN, TELEGRAM_API_BASE (default https://api.telegram.org). Without a token the
@@ -32,16 +39,21 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import degraded
 from bot.channels.apology import apology_for, conversation_language, too_fast_text
-from bot.channels.limits import RateLimiter
+from bot.channels.auth import log_sender_id
+from bot.channels.limits import ChannelLimits
+from bot.channels.server import ChannelBlueprint
 from bot.channels.telegram_api import DEFAULT_API_BASE, TelegramApi, TelegramApiError
 from bot.handover.feedback import comment_saved, is_comment_prompt, store_comment
 from bot.handover.gate import gate as handover_gate
@@ -56,41 +68,89 @@ logger = logging.getLogger(__name__)
 SENDER_PREFIX = "telegram-"
 MEDIA_KEYS = ("sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation", "contact", "poll", "dice")
 _SEEN_UPDATES = 2048
+#: A group is told at most this often that the assistant answers only in private chats.
+GROUP_NOTICE_SECONDS = 60
+_SEND_ERRORS = (TelegramApiError, OSError, asyncio.TimeoutError, aiohttp.ClientError)
+
+
+class BlockedChats:
+    """Chats whose user blocked the bot (Telegram answered 403): nothing more is sent to them until
+    the user writes again. Bounded: the oldest are forgotten first."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._chats: "OrderedDict[Any, None]" = OrderedDict()
+        self.limit = limit
+
+    def add(self, chat_id: Any) -> None:
+        self._chats[chat_id] = None
+        if len(self._chats) > self.limit:
+            self._chats.popitem(last=False)
+
+    def discard(self, chat_id: Any) -> None:
+        self._chats.pop(chat_id, None)
+
+    def __contains__(self, chat_id: Any) -> bool:
+        return chat_id in self._chats
+
+
+async def send_safely(
+    api: TelegramApi, chat_id: Any, text: str, buttons: Any = (), blocked: Optional[BlockedChats] = None,
+    reply_markup: Optional[Dict[str, Any]] = None,
+) -> bool:
+    """Send a message; never raises. False when it was not delivered (and a 403 marks the chat)."""
+    if blocked is not None and chat_id in blocked:
+        return False
+    try:
+        await api.send_message(chat_id, text, buttons, reply_markup=reply_markup)
+        return True
+    except _SEND_ERRORS as error:
+        code = getattr(error, "error_code", None)
+        if code == 403 and blocked is not None:
+            blocked.add(chat_id)
+            logger.warning("telegram.blocked chat=%s: the user blocked the bot; nothing more is sent until they write", log_sender_id(f"{SENDER_PREFIX}{chat_id}"))
+        else:
+            logger.warning("telegram.send.failed chat=%s error=%s", log_sender_id(f"{SENDER_PREFIX}{chat_id}"), type(error).__name__)
+        return False
 
 
 class TelegramOutput(OutputChannel):
-    """Sends the assistant's messages to one Telegram chat."""
+    """Sends the assistant's messages to one Telegram chat. It never raises: a failure inside Rasa's
+    message handling would make Rasa drop the turn before saving it."""
 
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, api: TelegramApi, chat_id: Any) -> None:
+    def __init__(self, api: TelegramApi, chat_id: Any, blocked: Optional[BlockedChats] = None) -> None:
         self.api = api
         self.chat_id = chat_id
+        self.blocked = blocked if blocked is not None else BlockedChats()
         self.sent = 0
+        self.failed = 0
+
+    async def _send(self, text: Text, buttons: Any = (), reply_markup: Optional[Dict[str, Any]] = None) -> None:
+        if await send_safely(self.api, self.chat_id, text, buttons, self.blocked, reply_markup):
+            self.sent += 1
+        else:
+            self.failed += 1
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.api.send_message(self.chat_id, text)
-        self.sent += 1
+        await self._send(text)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self.api.send_message(self.chat_id, text, buttons)
-        self.sent += 1
+        await self._send(text, buttons)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self.api.send_message(self.chat_id, image)
-        self.sent += 1
+        await self._send(image)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """The optional "what was missing?" after 👎: a message the user can reply to (ForceReply)."""
         comment = json_message.get("feedback_comment") if isinstance(json_message, dict) else None
         if isinstance(comment, dict) and comment.get("prompt"):
             markup = {"force_reply": True, "input_field_placeholder": str(comment.get("placeholder", ""))[:64]}
-            await self.api.send_message(self.chat_id, str(comment["prompt"]), reply_markup=markup)
-            self.sent += 1
+            await self._send(str(comment["prompt"]), reply_markup=markup)
 
 
 def _user_language(user: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -129,8 +189,10 @@ class TelegramInput(InputChannel):
             handover_gate().register_telegram(self.api)
         self._seen: "OrderedDict[int, None]" = OrderedDict()
         self._app: Any = None
-        self.limiter = RateLimiter.from_env()
+        self.limits = ChannelLimits.from_env()
         self._warned: "OrderedDict[Any, float]" = OrderedDict()
+        self._group_notices: "OrderedDict[Any, float]" = OrderedDict()
+        self.blocked = BlockedChats()
         if not token or not secret_token:
             logger.warning(
                 "telegram.not_configured: set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN to enable the "
@@ -140,7 +202,7 @@ class TelegramInput(InputChannel):
     # -- the webhook -------------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        webhook = ChannelBlueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -157,8 +219,14 @@ class TelegramInput(InputChannel):
                 update = json.loads((request.body or b"").decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
                 return response.json({"ok": True, "ignored": "not JSON"})
+            except RecursionError:
+                return response.json({"ok": True, "ignored": "nested too deeply"})
             if not isinstance(update, dict):
                 return response.json({"ok": True, "ignored": "not an update"})
+            update_id = update.get("update_id")
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                # Without an id a retried update cannot be recognised: it would be answered again.
+                return response.json({"ok": True, "ignored": "no integer update_id"})
             self._app = request.app
             try:
                 handled = await self.handle_update(update, on_new_message)
@@ -170,8 +238,6 @@ class TelegramInput(InputChannel):
         return webhook
 
     def _first_time(self, update_id: Any) -> bool:
-        if not isinstance(update_id, int):
-            return True
         if update_id in self._seen:
             return False
         self._seen[update_id] = None
@@ -199,9 +265,13 @@ class TelegramInput(InputChannel):
 
         if chat.get("type") != "private":
             if self._addressed_in_group(message, text):
+                if not self._group_notice_due(chat_id):
+                    return "group: already told"
                 _ = translator(language)
-                await self.api.send_message(  # type: ignore[union-attr]
-                    chat_id, _("I answer only in a private chat. Please write to me directly.")
+                await send_safely(
+                    self.api,  # type: ignore[arg-type]
+                    chat_id,
+                    _("I answer only in a private chat. Please write to me directly."),
                 )
                 return "group: private chat only"
             return "group: ignored"
@@ -235,6 +305,17 @@ class TelegramInput(InputChannel):
         await self._process(chat_id, data, _user_language(user), on_new_message)
         return "callback"
 
+    def _group_notice_due(self, chat_id: Any) -> bool:
+        """At most one "private chat only" notice per group per minute."""
+        now = time.monotonic()
+        if now - self._group_notices.get(chat_id, -GROUP_NOTICE_SECONDS) < GROUP_NOTICE_SECONDS:
+            return False
+        self._group_notices.pop(chat_id, None)
+        self._group_notices[chat_id] = now
+        if len(self._group_notices) > 10_000:
+            self._group_notices.popitem(last=False)
+        return True
+
     def _addressed_in_group(self, message: Dict[str, Any], text: Optional[str]) -> bool:
         if text and text.startswith("/"):
             command = text.split()[0]
@@ -253,54 +334,49 @@ class TelegramInput(InputChannel):
         author = replied.get("from") if isinstance(replied, dict) and isinstance(replied.get("from"), dict) else {}
         if not author.get("is_bot") or not is_comment_prompt(replied.get("text")) or text.startswith("/"):
             return False
-        if not self.limiter.allow(f"{SENDER_PREFIX}{chat_id}"):
+        if not await self.limits.sender(f"{SENDER_PREFIX}{chat_id}"):
             return True
         lang = await conversation_language(self._app, f"{SENDER_PREFIX}{chat_id}") or language
         if await store_comment(f"{SENDER_PREFIX}{chat_id}", clean_user_text(text)):
-            try:
-                await self.api.send_message(chat_id, comment_saved(lang or "uk"))  # type: ignore[union-attr]
-            except (TelegramApiError, OSError, asyncio.TimeoutError):
-                logger.warning("telegram.comment.reply_failed chat=%s", chat_id)
+            await send_safely(self.api, chat_id, comment_saved(lang or "uk"), blocked=self.blocked)  # type: ignore[arg-type]
             return True
         return False
 
     async def _process(
         self, chat_id: Any, text: str, language: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        output = TelegramOutput(self.api, chat_id)  # type: ignore[arg-type]
+        self.blocked.discard(chat_id)  # the user writes: they can be answered again
+        output = TelegramOutput(self.api, chat_id, self.blocked)  # type: ignore[arg-type]
         metadata = {"language": language} if language else {}
         cleaned = clean_user_text(text)
-        if not self.limiter.allow(f"{SENDER_PREFIX}{chat_id}"):
+        sender = f"{SENDER_PREFIX}{chat_id}"
+        if not await self.limits.sender(sender):
             await self._say_too_fast(chat_id, cleaned, metadata)
             return
-        message = UserMessage(cleaned, output, f"{SENDER_PREFIX}{chat_id}", input_channel=self.name(), metadata=metadata)
+        message = UserMessage(cleaned, output, sender, input_channel=self.name(), metadata=metadata)
         if await handover_intercept(self._app, message):
             return  # for the helpline staff (or handled by the hand-over): not for the assistant
-        try:
-            await on_new_message(message)
-        except Exception:  # noqa: BLE001 - the user still gets an answer, the fault is logged
-            logger.exception("telegram.message.failure chat=%s", chat_id)
-        if output.sent == 0:
+        with degraded.watch() as turn:
             try:
-                apology = await apology_for(self._app, f"{SENDER_PREFIX}{chat_id}", cleaned, metadata)
-                await self.api.send_message(chat_id, apology)  # type: ignore[union-attr]
-            except (TelegramApiError, OSError, asyncio.TimeoutError):
-                logger.warning("telegram.apology.failed chat=%s", chat_id, exc_info=True)
+                await on_new_message(message)
+            except Exception as error:  # noqa: BLE001 - the user still gets an answer, the fault is logged
+                turn.record(error)
+                logger.exception("telegram.message.failure chat=%s", log_sender_id(sender))
+        if output.sent == 0 and output.failed == 0:
+            degraded.log_degraded(self.name(), turn.reason(self._app), sender)
+            apology = await apology_for(self._app, sender, cleaned, metadata)
+            if not await send_safely(self.api, chat_id, apology, blocked=self.blocked):  # type: ignore[arg-type]
+                logger.warning("telegram.apology.failed chat=%s", log_sender_id(sender))
 
     async def _say_too_fast(self, chat_id: Any, text: str, metadata: Dict[str, Any]) -> None:
         """Tell a sender who is over the limit once a minute; drop the rest silently."""
-        import time
-
         now = time.monotonic()
         if now - self._warned.get(chat_id, 0.0) < 60:
             return
         self._warned[chat_id] = now
         if len(self._warned) > 10_000:
             self._warned.popitem(last=False)
-        try:
-            await self.api.send_message(chat_id, too_fast_text(text, metadata))  # type: ignore[union-attr]
-        except (TelegramApiError, OSError, asyncio.TimeoutError):
-            logger.warning("telegram.rate_limit.notice_failed chat=%s", chat_id)
+        await send_safely(self.api, chat_id, too_fast_text(text, metadata), blocked=self.blocked)  # type: ignore[arg-type]
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None

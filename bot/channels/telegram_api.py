@@ -2,6 +2,9 @@
 
 Only what the assistant uses: sendMessage (with inline buttons), answerCallbackQuery, and the webhook
 methods. The session is created lazily on first use and reused (one connection pool per process).
+A call Telegram answers with 429 and `retry_after` is sent again after that delay, at most twice and
+only when the delay is at most 30 seconds; every other refusal raises `TelegramApiError` with the
+Bot API's `error_code` (403: the user blocked the bot).
 """
 
 from __future__ import annotations
@@ -19,10 +22,18 @@ DEFAULT_API_BASE = "https://api.telegram.org"
 MAX_MESSAGE_CHARS = 4096
 #: Telegram refuses longer callback data.
 MAX_CALLBACK_BYTES = 64
+#: A call refused with 429 ("Too Many Requests") is retried this often, if Telegram's delay is short.
+MAX_RETRIES = 2
+MAX_RETRY_SECONDS = 30.0
 
 
 class TelegramApiError(RuntimeError):
     """The Bot API answered with ok=false or an HTTP error."""
+
+    def __init__(self, message: str, error_code: Optional[int] = None, retry_after: Optional[float] = None) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.retry_after = retry_after
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> List[str]:
@@ -78,17 +89,33 @@ class TelegramApi:
 
     async def call(self, method: str, **params: Any) -> Any:
         """Call a Bot API method with JSON parameters; returns its `result`."""
+        body = {k: v for k, v in params.items() if v is not None}
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                return await self._call_once(method, body)
+            except TelegramApiError as error:
+                wait = error.retry_after
+                if error.error_code != 429 or wait is None or wait > MAX_RETRY_SECONDS or attempt == MAX_RETRIES:
+                    raise
+                logger.warning("telegram.api.retry method=%s retry_after=%s", method, wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _call_once(self, method: str, body: Dict[str, Any]) -> Any:
         session = await self._client()
         url = f"{self.api_base}/bot{self._token}/{method}"
-        body = {k: v for k, v in params.items() if v is not None}
         async with session.post(url, json=body) as response:
             try:
                 data = await response.json(content_type=None)
             except (ValueError, aiohttp.ContentTypeError):
-                raise TelegramApiError(f"{method}: HTTP {response.status}, not JSON") from None
+                raise TelegramApiError(f"{method}: HTTP {response.status}, not JSON", response.status) from None
         if not isinstance(data, dict) or not data.get("ok"):
-            description = data.get("description") if isinstance(data, dict) else None
-            raise TelegramApiError(f"{method}: HTTP {response.status}: {description}")
+            data = data if isinstance(data, dict) else {}
+            code = data.get("error_code") if isinstance(data.get("error_code"), int) else response.status
+            parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+            retry_after = parameters.get("retry_after")
+            retry_after = float(retry_after) if isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool) else None
+            raise TelegramApiError(f"{method}: HTTP {response.status}: {data.get('description')}", code, retry_after)
         return data.get("result")
 
     async def send_message(

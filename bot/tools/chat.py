@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import uuid
 from typing import Any, Optional
@@ -21,7 +22,9 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
     body: dict[str, Any] = {"sender": sender, "message": text}
     if language:
         body["metadata"] = {"language": language}
-    async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
+    token = os.environ.get("REST_API_TOKEN")  # REST needs it when the server has one
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with session.post(f"{url}/webhooks/rest/webhook", json=body, headers=headers) as response:
         if response.status >= 400:
             return [{"text": f"[HTTP {response.status}] {await response.text()}"}]
         return await response.json()

@@ -22,6 +22,7 @@ from babel import Locale
 from bot import logs
 from bot.knowledge.provider import KnowledgeProvider
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from bot.web.headers import neutral_server_header
 from bot.web.strings import widget_strings
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def create_app(socket_url: Optional[str] = None, knowledge: Optional[KnowledgePr
     if not DIST.exists():
         logger.warning("web.assets.missing: %s (run `make build`)", DIST)
     app.router.add_static("/static/", DIST if DIST.exists() else ROOT / "web", show_index=False)
-    return app
+    return neutral_server_header(app)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

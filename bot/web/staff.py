@@ -5,7 +5,13 @@ and date, copy it, print fact sheets, and see the questions the assistant could 
 
 The page is not public: it needs the operator's token (STAFF_TOKEN; without it one is generated once
 into var/staff_token, readable by the owner only). Staff sign in once with the token and get a signed,
-HttpOnly, SameSite=Strict session cookie (8 hours); tools may send `Authorization: Bearer <token>`.
+HttpOnly, SameSite=Strict session cookie (8 hours; `Secure` when the page is served over HTTPS, also
+behind a proxy in TRUSTED_PROXIES that sends `X-Forwarded-Proto: https`, or with
+STAFF_COOKIE_SECURE=1). Signing out ends the session on the server too: the cookie is worthless
+afterwards (sessions live in the server's memory: a restart signs everyone out). Tools may send
+`Authorization: Bearer <token>`. Wrong tokens, by the form or by the header, count against the
+client's address: after 10 in a minute that address is refused for a minute (other addresses are
+not).
 Knowledge edits show up without a restart; a broken edit is shown to staff with what is wrong, and
 the last good knowledge keeps being searched.
 
@@ -35,6 +41,7 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot import logs
+from bot.clients import ClientResolver
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
 from bot.knowledge.loader import KnowledgeBase
@@ -45,6 +52,7 @@ from bot.languages import ENDONYMS, LANGUAGES
 from bot.staff.search import FactIndex, TopicPrior
 from bot.staff.verified import Verification, VerificationStore, last_verification
 from bot.web.chat import negotiate_language
+from bot.web.headers import neutral_server_header
 from bot.web.verify import VERIFY_STRINGS, add_verification_routes, read_latest, verification_json
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,9 @@ COOKIE = "staff_session"
 #: The start-up work of the search (the topic classifier), running in a thread.
 WARM_UP = web.AppKey("warm_up", asyncio.Future)
 SESSION_SECONDS = 8 * 3600
+#: Wrong tokens an address may try in a minute (sign-in form and Authorization header together).
+MAX_FAILED_ATTEMPTS = 10
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 
 STRINGS = {
     "title": N_("Knowledge for helpline staff"),
@@ -110,44 +121,58 @@ def load_token(path: Path = TOKEN_FILE) -> str:
 
 
 class StaffAuth:
-    """Token sign-in and signed session cookies."""
+    """Token sign-in, signed session cookies that sign-out revokes, and a lock-out per address."""
 
     def __init__(self, token: str) -> None:
         self.token = token
         self._key = hashlib.sha256(b"staff-session:" + token.encode()).digest()
-        self._attempts: dict[str, deque] = defaultdict(deque)
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._sessions: dict[str, float] = {}
 
     def check_token(self, given: str) -> bool:
         return hmac.compare_digest(given.encode(), self.token.encode())
 
-    def allow_attempt(self, client: str, limit: int = 10, window: float = 60.0) -> bool:
+    def locked(self, client: str, limit: int = MAX_FAILED_ATTEMPTS, window: float = 60.0) -> bool:
+        """Whether `client` made `limit` wrong attempts in the last `window` seconds."""
         now = time.monotonic()
-        attempts = self._attempts[client]
-        while attempts and now - attempts[0] > window:
-            attempts.popleft()
-        if len(attempts) >= limit:
-            return False
-        attempts.append(now)
-        return True
+        failures = self._failures[client]
+        while failures and now - failures[0] > window:
+            failures.popleft()
+        if not failures:
+            del self._failures[client]
+        return len(failures) >= limit
+
+    def failed(self, client: str) -> None:
+        self._failures[client].append(time.monotonic())
 
     def cookie(self, operator: str = "") -> str:
-        """A signed session: expiry, nonce and the operator's name (shown in transcripts)."""
-        expires = str(int(time.time()) + SESSION_SECONDS)
-        nonce = secrets.token_hex(8)
+        """A signed session: expiry, nonce (kept by the server until sign-out) and the operator's name
+        (shown in transcripts)."""
+        expires = int(time.time()) + SESSION_SECONDS
+        nonce = secrets.token_hex(16)
+        self._sessions = {n: e for n, e in self._sessions.items() if e > time.time()}
+        self._sessions[nonce] = expires
         name = base64.urlsafe_b64encode(operator.encode()).decode().rstrip("=")
         body = f"{expires}.{nonce}.{name}"
         return body + "." + hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
 
-    def cookie_operator(self, value: Optional[str]) -> Optional[str]:
-        """The operator's name of a valid session cookie ("" when none was given), else None."""
-        if not value or value.count(".") not in (2, 3):
+    def _session(self, value: Optional[str]) -> Optional[list[str]]:
+        """The parts (expiry, nonce, name) of a valid cookie of a session not signed out, else None."""
+        if not value or value.count(".") != 3:
             return None
         *body, mac = value.split(".")
         expected = hmac.new(self._key, ".".join(body).encode(), hashlib.sha256).hexdigest()
         expires = body[0]
         if not (hmac.compare_digest(mac, expected) and expires.isdigit() and int(expires) > time.time()):
             return None
-        if len(body) < 3 or not body[2]:
+        return body if body[1] in self._sessions else None
+
+    def cookie_operator(self, value: Optional[str]) -> Optional[str]:
+        """The operator's name of a valid session cookie ("" when none was given), else None."""
+        body = self._session(value)
+        if body is None:
+            return None
+        if not body[2]:
             return ""
         try:
             return base64.urlsafe_b64decode(body[2] + "=" * (-len(body[2]) % 4)).decode()
@@ -155,11 +180,20 @@ class StaffAuth:
             return ""
 
     def valid_cookie(self, value: Optional[str]) -> bool:
-        return self.cookie_operator(value) is not None
+        return self._session(value) is not None
+
+    def sign_out(self, value: Optional[str]) -> None:
+        body = self._session(value)
+        if body is not None:
+            self._sessions.pop(body[1], None)
+
+    def bearer(self, request: web.Request) -> Optional[str]:
+        header = request.headers.get("Authorization", "")
+        return header[7:].strip() if header.startswith("Bearer ") else None
 
     def authorised(self, request: web.Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and self.check_token(header[7:].strip()):
+        given = self.bearer(request)
+        if given is not None and self.check_token(given):
             return True
         return self.valid_cookie(request.cookies.get(COOKIE))
 
@@ -271,6 +305,15 @@ def create_app(
 ) -> web.Application:
     knowledge = knowledge or KnowledgeProvider()
     auth = StaffAuth(token or load_token())
+    clients = ClientResolver()
+
+    def client_of(request: web.Request) -> str:
+        return clients.resolve(request.remote, request.headers).address
+
+    def served_over_https(request: web.Request) -> bool:
+        if request.secure or os.environ.get("STAFF_COOKIE_SECURE") == "1":
+            return True
+        return clients.trusts(request.remote) and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
     search = SearchService(knowledge, prior)
     tracker_db = tracker_db or os.environ.get("TRACKER_DB_URL") or f"sqlite:///{ROOT / 'var' / 'rasa.db'}"
     verifications = verification_store or VerificationStore(
@@ -308,15 +351,21 @@ def create_app(
     @web.middleware
     async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
         public = request.path in ("/login", "/healthz") or request.path.startswith("/static/")
-        if not public and not auth.authorised(request):
-            if request.path.startswith("/api/"):
-                return web.json_response({"error": "sign in first"}, status=401)
-            raise web.HTTPSeeOther("/login")
+        if not public:
+            given = auth.bearer(request)
+            if given is not None:
+                # The header is a sign-in too: the same lock-out as the form.
+                client = client_of(request)
+                if auth.locked(client):
+                    return web.json_response({"error": "too many attempts; wait a minute"}, status=429)
+                if not auth.check_token(given):
+                    auth.failed(client)
+            if not auth.authorised(request):
+                if request.path.startswith("/api/"):
+                    return web.json_response({"error": "sign in first"}, status=401)
+                raise web.HTTPSeeOther("/login")
         response = await handler(request)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("Cache-Control", "no-store")
@@ -338,9 +387,9 @@ def create_app(
         return web.Response(text=body, content_type="text/html", charset="utf-8", status=401 if error else 200)
 
     async def login(request: web.Request) -> web.Response:
-        client = request.remote or "?"
+        client = client_of(request)
         text = strings(language(request))
-        if not auth.allow_attempt(client):
+        if auth.locked(client):
             response = await login_form(request, text["too_many"])
             response.set_status(429)
             return response
@@ -351,16 +400,18 @@ def create_app(
             response.set_status(400)
             return response
         if not auth.check_token(str(form.get("token", "")).strip()):
+            auth.failed(client)
             return await login_form(request, text["bad_token"])
         response = web.HTTPSeeOther("/")
         operator = " ".join(str(form.get("name", "")).split())[:60]
         response.set_cookie(
             COOKIE, auth.cookie(operator), max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
-            secure=request.secure or os.environ.get("STAFF_COOKIE_SECURE") == "1", path="/",
+            secure=served_over_https(request), path="/",
         )
         raise response
 
     async def logout(request: web.Request) -> web.Response:
+        auth.sign_out(request.cookies.get(COOKIE))
         response = web.HTTPSeeOther("/login")
         response.del_cookie(COOKIE, path="/")
         raise response
@@ -430,7 +481,10 @@ def create_app(
         if code not in LANGUAGES or region not in SHEET_REGIONS:
             raise web.HTTPNotFound()
         text = await in_thread(render_sheet, knowledge.get(), code, region)
-        return web.Response(text=text, content_type="text/html", charset="utf-8")
+        response = web.Response(text=text, content_type="text/html", charset="utf-8")
+        # The sheet carries its own style (it is also saved as a file): allowed by its hash.
+        response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' '{sheet_style_hash()}'")
+        return response
 
     async def missed(request: web.Request) -> web.Response:
         from bot.staff import missed as missed_report
@@ -479,7 +533,14 @@ def create_app(
     add_verification_routes(
         app, auth=auth, page=page, language=language, strings=strings, knowledge=knowledge, store=verifications,
     )
-    return app
+    return neutral_server_header(app)
+
+
+def sheet_style_hash() -> str:
+    """The CSP source of the fact sheets' inline style."""
+    from bot.staff.sheets import STYLE
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 def main(argv: Optional[list[str]] = None) -> int:

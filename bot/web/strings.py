@@ -13,6 +13,7 @@ WIDGET_STRINGS = {
         "Answers come from official Belgian and EU sources. Please do not write your phone number, "
         "address or document numbers here."
     ),
+    "remember": N_("Remember this conversation on this device"),
     "conversation": N_("Conversation with the assistant"),
     "input_label": N_("Your question"),
     "input_placeholder": N_("Type your question…"),

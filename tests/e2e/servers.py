@@ -1,4 +1,9 @@
-"""A running assistant for end-to-end tests (the `servers` fixture is shared via tests/conftest.py): the action server and the Rasa server with its channels, on free loopback ports, with a tracker store in a temporary folder."""
+"""A running assistant for end-to-end tests (the `servers` fixture is shared via tests/conftest.py): the action server and the Rasa server with its channels, on free loopback ports, with a tracker store in a temporary folder.
+
+Every test client runs on loopback, so the per-address limits are raised for the test servers (the
+limits themselves are tested in tests/channels/). REST conversations are stored under
+`stored_sender(sender)` (the `rest-` namespace), with the fixed test secret below.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,28 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 BIN = Path(sys.executable).parent
 #: Rasa through the project's entry point (log redaction, the Rasa patches): `RASA + ["run", ...]`.
 RASA = [sys.executable, "-m", "bot.rasa_runtime"]
+#: The secret the test servers hash REST senders with (bot/channels/auth.py).
+SENDER_ID_SECRET = "test-sender-id-secret"
+
+
+def stored_sender(sender: str) -> str:
+    """The conversation id a REST `sender` is stored under in the tracker store."""
+    from bot.channels.auth import rest_sender_id
+
+    return rest_sender_id(sender, SENDER_ID_SECRET.encode())
+
+
+class DegradedReply(AssertionError):
+    """The assistant answered with an apology because something failed inside."""
+
+
+def assert_not_degraded(messages: Any, context: str = "") -> None:
+    """Fail when a REST reply is marked degraded (an apology, not an answer)."""
+    from bot.channels.degraded import is_degraded
+
+    reason = is_degraded(messages)
+    if reason is not None:
+        raise DegradedReply(f"degraded reply (reason={reason}){': ' + context if context else ''}: {messages!r:.300}")
 
 
 def free_port() -> int:
@@ -38,6 +65,12 @@ def env(**extra: str) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "SANIC_HOST": "127.0.0.1",
+        "SENDER_ID_SECRET": SENDER_ID_SECRET,
+        # All test clients share the loopback address.
+        "RATE_LIMIT_ADDRESS_PER_MINUTE": "1000000",
+        "RATE_LIMIT_ADDRESS_BURST": "100000",
+        "RATE_LIMIT_NEW_SESSIONS_PER_HOUR": "1000000",
+        "RATE_LIMIT_NEW_SESSIONS_BURST": "100000",
         **extra,
     }
 
@@ -81,14 +114,21 @@ class Servers:
             except ValueError:
                 return error.code, payload.decode("utf-8", "replace")
 
-    def say(self, sender: str, text: str, **metadata: str) -> list[dict]:
+    def say(self, sender: str, text: str, degraded_ok: bool = False, **metadata: str) -> list[dict]:
+        """The assistant's reply to `text`; fails on a degraded reply (an apology because something
+        failed inside) unless `degraded_ok`."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
         status, messages = self.post(body)
         assert status == 200, (status, messages)
         assert isinstance(messages, list)
+        if not degraded_ok:
+            assert_not_degraded(messages, f"{sender}: {text!r:.80}")
         return messages
+
+    def stored_sender(self, sender: str) -> str:
+        return stored_sender(sender)
 
 
 HANDOVER_SECRET = "test-handover-secret"

@@ -2,7 +2,8 @@
 
 It records the calls the assistant makes (sendMessage, answerCallbackQuery, setWebhook, ...) and
 answers them as the Bot API does, and it delivers Update JSON to the assistant's webhook as Telegram
-does (with the secret token header).
+does (with the secret token header). `fail_next(chat_id, 429, retry_after=1)` or
+`fail_next(chat_id, 403)` makes the next sendMessage calls to a chat fail as Telegram's do.
 """
 
 from __future__ import annotations
@@ -34,6 +35,16 @@ class TelegramStandIn:
         self._server: Optional[BackgroundApp] = None
         self.port = 0
         self._updates = itertools.count(1)
+        self._failures: Dict[Any, List[Dict[str, Any]]] = {}
+
+    def fail_next(self, chat_id: Any, error_code: int, retry_after: Optional[int] = None, times: int = 1) -> None:
+        """The next `times` sendMessage calls to `chat_id` fail with `error_code` (429 or 403)."""
+        description = {429: f"Too Many Requests: retry after {retry_after}", 403: "Forbidden: bot was blocked by the user"}
+        failure: Dict[str, Any] = {"ok": False, "error_code": error_code, "description": description.get(error_code, "Bad Request")}
+        if retry_after is not None:
+            failure["parameters"] = {"retry_after": retry_after}
+        with self._lock:
+            self._failures.setdefault(chat_id, []).extend([failure] * times)
 
     # -- the Bot API side --------------------------------------------------------------------------
 
@@ -47,6 +58,11 @@ class TelegramStandIn:
             params = dict(await request.post())
         with self._lock:
             self.calls.append({"method": method, "params": params})
+            failures = self._failures.get(params.get("chat_id")) if method == "sendMessage" else None
+            failure = failures.pop(0) if failures else None
+        if failure is not None:
+            self.calls[-1]["failed"] = failure["error_code"]
+            return web.json_response(failure, status=failure["error_code"])
         if method == "sendMessage":
             if not str(params.get("text", "")).strip() or len(params.get("text", "")) > 4096:
                 return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: message text is empty or too long"}, status=400)
@@ -72,9 +88,11 @@ class TelegramStandIn:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def sent(self, chat_id: Any = None, method: str = "sendMessage") -> List[Dict[str, Any]]:
+    def sent(self, chat_id: Any = None, method: str = "sendMessage", failed: bool = False) -> List[Dict[str, Any]]:
+        """The calls of `method` (to `chat_id`) that succeeded, or with `failed` those refused."""
         with self._lock:
-            return [c["params"] for c in self.calls if c["method"] == method and (chat_id is None or c["params"].get("chat_id") == chat_id)]
+            return [c["params"] for c in self.calls if c["method"] == method and bool(c.get("failed")) == failed
+                    and (chat_id is None or c["params"].get("chat_id") == chat_id)]
 
     # -- the Telegram side: deliver updates to the webhook -------------------------------------------
 

@@ -107,6 +107,32 @@ def test_typed_intent_shortcut_cannot_set_slots(servers, sender) -> None:
     assert "Where in Belgium do you live?" in text_of(answer), "no region may have been set by typed text"
 
 
+SLASHED = ['/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet", "/ / /x"]
+
+
+def test_typed_intents_behind_slashes_and_spaces_are_read_as_words(servers, sender) -> None:
+    """"/ /intent{…}" is as closed as "/intent{…}": a normal reply, no language switch, no restart."""
+    assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
+    assert "Flanders" in text_of(servers.say(sender, "I live in Ghent"))
+    for typed in SLASHED:
+        reply = text_of(servers.say(sender, typed))
+        assert reply.strip() and not reply.startswith(("Désormais", "Sorry, I cannot answer right now")), (typed, reply)
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    reply = text_of(servers.say(sender, "/ /restart"))
+    assert reply.strip() and not reply.startswith("Sorry, I cannot answer right now"), reply
+
+
+def test_slashed_language_choice_keeps_the_language_and_region(servers, sender) -> None:
+    assert "Where in Belgium do you live?" in text_of(servers.say(sender, "How can I find a job?"))
+    assert "Flanders" in text_of(servers.say(sender, "I live in Ghent"))
+    for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
+        servers.say(sender, typed)
+    # A message without a language signal is answered in the conversation's language: still English.
+    assert text_of(servers.say(sender, "👍")).startswith("I could not find a question"), "the language changed"
+    work = text_of(servers.say(sender, "Where can I find work?"))
+    assert "In Flanders" in work and "Where in Belgium" not in work, "the region or the language changed"
+
+
 @pytest.mark.parametrize(
     "raw,content_type,status",
     [
@@ -116,11 +142,13 @@ def test_typed_intent_shortcut_cannot_set_slots(servers, sender) -> None:
         (b'{"sender": "x", "message": 42}', "application/json", 400),
         (b'{"sender": {"a": 1}, "message": "hi"}', "application/json", 400),
         (b'{"sender": "x", "message": "\xff\xfe"}', "application/json", 400),
-        (b"sender=x&message=hi", "application/x-www-form-urlencoded", 400),
+        (b"sender=x&message=hi", "application/x-www-form-urlencoded", 415),
+        (b'{"sender": "x", "message": "hi"}', "text/plain", 415),
         (b'{"sender": "x", "message": "' + b"a" * 300_000 + b'"}', "application/json", 413),
         (b"", "application/json", 400),
     ],
-    ids=["broken json", "list", "no sender", "number message", "object sender", "invalid utf-8", "form", "huge", "empty body"],
+    ids=["broken json", "list", "no sender", "number message", "object sender", "invalid utf-8", "form", "text/plain", "huge",
+         "empty body"],
 )
 def test_bad_requests_get_a_4xx(servers, raw, content_type, status) -> None:
     code, body = servers.post(None, raw=raw, content_type=content_type)

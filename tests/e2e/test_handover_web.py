@@ -178,8 +178,9 @@ def test_staff_reply_reaches_a_web_user_who_was_away(servers, staff, browser) ->
         page.locator("#uabe-input").fill("Comment échanger mon permis de conduire ukrainien ?")
         page.keyboard.press("Enter")
         bot_text(page, "Merci. Votre question est enregistrée")
-        session = page.evaluate("window.localStorage.getItem('uabe.session')")
-        page.goto("about:blank")  # the user leaves
+        # The session lives in the tab (sessionStorage) unless the user asked to keep it on the device.
+        session = page.evaluate("window.sessionStorage.getItem('uabe.session')")
+        page.goto("about:blank")  # the user leaves (the tab stays open)
         set_hours(servers, ALWAYS_OPEN)
 
         item = staff.conversation_of("web-" + session[:32])

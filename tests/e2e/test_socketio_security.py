@@ -113,3 +113,46 @@ async def test_messages_before_a_session_and_malformed_messages_are_refused(serv
     await asyncio.sleep(1)
     assert len(errors) >= 5 and not client.received
     await client.close()
+
+
+async def test_typed_intents_behind_slashes_are_read_as_words(servers) -> None:
+    """"/ /intent{…}" over socket.io: a normal reply, the language and the region kept."""
+    client = Client(servers.url, origin_of(servers))
+    await client.connect()
+    await client.say("How can I find a job?")
+    assert any("Flanders" in r["text"] for r in await client.say("I live in Ghent"))
+    for typed in ('/\t/choose_language{"language":"fr"}', '/ /choose_language{"language":"de"}', "// /greet"):
+        replies = await client.say(typed)
+        assert replies and not any(r["text"].startswith(("Désormais", "Sorry, I cannot answer right now")) for r in replies), (typed, replies)
+    work = "\n".join(r["text"] for r in await client.say("Where can I find work?"))
+    assert "In Flanders" in work and "Where in Belgium" not in work, work
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    replies = await client.say("/ /restart")
+    assert replies and not any(r["text"].startswith("Sorry, I cannot answer right now") for r in replies), replies
+    await client.close()
+
+
+async def test_rest_cannot_reach_a_web_chat_conversation(servers) -> None:
+    """The web chat's conversation id is `web-` and the session; REST cannot write into it."""
+    client = Client(servers.url, origin_of(servers))
+    token = await client.connect()
+    await client.say("We live in Liège")
+    loop = asyncio.get_running_loop()
+    reply = await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Where can I find work?")
+    assert "Where in Belgium do you live?" in reply[0]["text"], "REST read the web chat user's region"
+    await loop.run_in_executor(None, servers.say, "web-" + token[:32], "Brussels")
+    work = "\n".join(r["text"] for r in await client.say("Where can I find work?"))
+    assert "In Wallonia" in work and "In Brussels" not in work, "REST changed the web chat user's region"
+    await client.close()
+
+
+async def test_web_chat_connections_log_no_errors(servers) -> None:
+    """Every connection used to leave "Invalid response type None" and a traceback in the log."""
+    for _ in range(3):
+        client = Client(servers.url, origin_of(servers))
+        await client.connect()
+        await client.say("hello")
+        await client.close()
+    await asyncio.sleep(1)
+    log = (servers.workdir / "rasa.log").read_text()
+    assert "Exception occurred while handling uri" not in log and "Invalid response type" not in log

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
 import time
@@ -126,6 +127,36 @@ def test_language_command_offers_the_four_languages(chat) -> None:
     assert replies[0]["text"] == "From now on I will answer in English."
 
 
+def test_typed_intents_behind_slashes_are_read_as_words(chat) -> None:
+    """"/ /intent{…}" in a text or in callback data neither switches the language nor restarts."""
+    chat.say("Де знайти житло?")
+    assert any("Фландрії" in r["text"] for r in chat.say("у Генті"))
+    for typed in ('/ /choose_language{"language":"fr"}', '/\t/choose_language{"language":"de"}', "// /greet"):
+        replies = chat.say(typed)
+        assert replies and not any(r["text"].startswith(("Désormais", "Вибачте, зараз я не можу")) for r in replies), (typed, replies)
+    _, replies = chat.press('/ /choose_language{"language":"en"}')
+    assert replies and not any(r["text"].startswith("From now on") for r in replies), replies
+    work = "\n".join(r["text"] for r in chat.say("А де шукати роботу?"))
+    assert "Фландрії" in work and "Де в Бельгії" not in work, "the language or the region changed"
+    # Rasa's own `restart` intent would wipe the conversation and answer nothing (an apology).
+    replies = chat.say("/ /restart")
+    assert replies and not any(r["text"].startswith("Вибачте, зараз я не можу") for r in replies), replies
+
+
+def test_rest_cannot_reach_a_telegram_conversation(servers, chat) -> None:
+    """A Telegram chat id is the user's id, not a secret: writing as `telegram-<id>` over REST
+    reaches a REST conversation of its own, never the user's."""
+    chat.say("Де знайти житло?")
+    assert any("Фландрії" in r["text"] for r in chat.say("у Генті"))
+    before = len(chat.messages())
+    answer = "\n".join(m.get("text") or "" for m in servers.say(f"telegram-{chat.id}", "А де шукати роботу?"))
+    assert "Фландрії" not in answer and "Де в Бельгії" in answer, "REST read the Telegram user's region"
+    servers.say(f"telegram-{chat.id}", "Брюссель")
+    assert len(chat.messages()) == before, "a REST reply went to the Telegram chat"
+    work = "\n".join(r["text"] for r in chat.say("А де шукати роботу?"))
+    assert "Фландрії" in work and "Брюссел" not in work, "REST changed the Telegram user's region"
+
+
 def test_wrong_or_missing_secret_is_refused(servers, chat) -> None:
     update = private_message(servers.telegram.next_update_id(), chat.id, text="hello")
     assert chat.deliver(update, secret="wrong")[0] == 403
@@ -157,6 +188,50 @@ def test_invalid_json_gets_200(servers) -> None:
     assert status == 200
 
 
+def test_deeply_nested_json_gets_200(servers) -> None:
+    raw = b'{"update_id": 9100001, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    status, body = servers.telegram.deliver(f"{servers.url}/webhooks/telegram/webhook", None, raw=raw)
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("update_id", [None, "17", 1.5, True], ids=["missing", "text", "float", "bool"])
+def test_an_update_without_an_integer_id_is_ignored(chat, update_id) -> None:
+    """Without an id a retried update cannot be recognised, so it would be answered again and again."""
+    update = private_message(1, chat.id, text="Скільки ще діятиме тимчасовий захист?")
+    if update_id is None:
+        del update["update_id"]
+    else:
+        update["update_id"] = update_id
+    for _ in range(2):
+        status, body = chat.deliver(update)
+        assert status == 200, body
+    assert chat.messages() == []
+
+
+def test_a_429_is_retried_after_retry_after(servers, chat) -> None:
+    servers.telegram.fail_next(chat.id, 429, retry_after=1)
+    replies = chat.say("Скільки ще діятиме тимчасовий захист?")
+    assert any("4 березня 2027" in r["text"] for r in replies), replies
+    assert len(servers.telegram.sent(chat_id=chat.id, failed=True)) == 1
+
+
+def test_a_blocked_bot_keeps_the_turn_and_stops_sending(servers, chat) -> None:
+    """403 (the user blocked the bot): logged, nothing more sent, and the turn is saved: the
+    pending question and the language are there when the user writes again."""
+    import sqlite3
+
+    servers.telegram.fail_next(chat.id, 403)
+    assert chat.say("Де знайти житло для родини?") == []
+    assert len(servers.telegram.sent(chat_id=chat.id, failed=True)) == 1, "no apology after a 403"
+    rows = sqlite3.connect(servers.workdir / "rasa.db").execute(
+        "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (f"telegram-{chat.id}",)).fetchall()
+    assert any("житло" in json.loads(r[0]).get("text", "") for r in rows), "the turn was not saved"
+    assert "telegram.blocked chat=telegram-" in (servers.workdir / "rasa.log").read_text()
+    # The pending question was kept: the place answers it (a lost turn gives "What would you like to know?").
+    replies = chat.say("у Генті")
+    assert any("житл" in r["text"].lower() for r in replies), replies
+
+
 def test_a_retried_update_is_answered_once(chat, servers) -> None:
     update = private_message(servers.telegram.next_update_id(), chat.id, text="дякую")
     assert chat.deliver(update)[0] == 200
@@ -179,6 +254,10 @@ def test_group_chats_hold_no_conversation(servers) -> None:
     assert group_message("/help@ua_be_test_bot")[0] == 200
     [reply] = telegram.sent(chat_id=group_id)
     assert reply["text"] == "Я відповідаю лише в особистому чаті. Напишіть мені, будь ласка, напряму."
+    # More commands in the same minute: no more notices (a group is not a way to make the bot spam).
+    for command in ("/start", "/help", "/language", "/start@ua_be_test_bot"):
+        assert group_message(command)[0] == 200
+    assert len(telegram.sent(chat_id=group_id)) == 1
 
 
 def test_set_webhook_is_a_command(servers) -> None:

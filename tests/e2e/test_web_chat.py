@@ -122,3 +122,50 @@ def test_assets_are_served_locally_with_a_strict_policy(servers, page) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     foreign = [u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))]
     assert not foreign, foreign
+
+
+def test_the_transcript_stays_in_the_tab_unless_the_user_keeps_it(servers, browser) -> None:
+    """On a shared computer the next person must not read the conversation: by default it lives in the
+    tab's sessionStorage; "Remember this conversation on this device" keeps it; "New conversation"
+    forgets it everywhere."""
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(servers.web_url)
+    page.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    page.locator("#uabe-input").fill("How long does temporary protection last?")
+    page.keyboard.press("Enter")
+    wait_for_bot_text(page, "4 March 2027")
+    assert page.evaluate("localStorage.getItem('uabe.history')") is None, "the transcript is kept on the device"
+    assert page.evaluate("localStorage.getItem('uabe.session')") is None
+    assert "4 March 2027" in page.evaluate("sessionStorage.getItem('uabe.history')")
+    assert not page.is_checked("#uabe-remember")
+    assert page.locator("label[for=uabe-remember]").inner_text() == "Remember this conversation on this device"
+
+    # Another tab (the next person on this computer): nothing of it.
+    other = context.new_page()
+    other.goto(servers.web_url)
+    other.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    assert bot_messages(other).count() == 0
+    other.close()
+
+    # Kept on this device when the user asks: a new tab shows it.
+    page.check("#uabe-remember")
+    assert "4 March 2027" in page.evaluate("localStorage.getItem('uabe.history')")
+    kept = context.new_page()
+    kept.goto(servers.web_url)
+    kept.locator("#uabe-chat[data-session=ready]").wait_for(timeout=30_000)
+    assert kept.is_checked("#uabe-remember")
+    wait_for_bot_text(kept, "4 March 2027")
+    kept.select_option("#uabe-language", "uk")
+    assert kept.locator("label[for=uabe-remember]").inner_text() == "Зберегти цю розмову на цьому пристрої"
+
+    # "New conversation" forgets it in both places.
+    kept.locator(".uabe-reset").click()
+    kept.wait_for_function("document.querySelectorAll('.uabe-bot').length === 0")
+    for place in ("localStorage", "sessionStorage"):
+        assert "4 March" not in (kept.evaluate(f"{place}.getItem('uabe.history')") or ""), place
+    # Unticked again: off this device.
+    kept.uncheck("#uabe-remember")
+    assert kept.evaluate("localStorage.getItem('uabe.session')") is None
+    assert kept.evaluate("localStorage.getItem('uabe.remember')") is None
+    context.close()

@@ -51,6 +51,14 @@ def texts(messages: list[dict]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
 
+def apology(servers, sender: str, text: str) -> tuple[str, str | None]:
+    """The reply to a message the assistant cannot answer, and the reason it is marked degraded with."""
+    from bot.channels.degraded import is_degraded
+
+    messages = servers.say(sender, text, degraded_ok=True)
+    return texts(messages), is_degraded(messages)
+
+
 def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "actions.log"
@@ -63,9 +71,12 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         # The action server dies: the user gets an apology in Dutch with the official website.
         actions.terminate()
         actions.wait(timeout=20)
-        reply = texts(servers.say("fault-1", "Waar kan ik Nederlands leren?"))
+        reply, reason = apology(servers, "fault-1", "Waar kan ik Nederlands leren?")
         assert reply.startswith(APOLOGY["nl"]) and "www.info-ukraine.be" in reply
-        assert texts(servers.say("fault-2", "Де знайти житло?")).startswith(APOLOGY["uk"])
+        assert reason == "action_server_unreachable"
+        reply, reason = apology(servers, "fault-2", "Де знайти житло?")
+        assert reply.startswith(APOLOGY["uk"]) and reason == "action_server_unreachable"
+        assert "channel.degraded reason=action_server_unreachable sender=rest-" in (servers.workdir / "rasa.log").read_text()
 
         # It comes back: the service recovers by itself, the conversation goes on where it was.
         actions = start_actions(port, log)
@@ -78,8 +89,8 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         # A slow action server (longer than the 2-second timeout): an apology, not a wait.
         slow = slow_action_server(port, delay=8).start()
         try:
-            reply = texts(servers.say("fault-3", "Combien de temps dure la protection temporaire ?"))
-            assert reply.startswith(APOLOGY["fr"])
+            reply, reason = apology(servers, "fault-3", "Combien de temps dure la protection temporaire ?")
+            assert reply.startswith(APOLOGY["fr"]) and reason == "action_timeout"
         finally:
             slow.stop()
 
@@ -89,19 +100,23 @@ def test_action_server_down_slow_or_broken(tmp_path: Path) -> None:
         facts = broken / "housing.yml"
         facts.write_text(facts.read_text(encoding="utf-8").replace("region: flanders", "region: atlantis", 1), encoding="utf-8")
         actions = start_actions(port, log, BOT_KNOWLEDGE_PATH=str(broken))
-        reply = texts(servers.say("fault-4", "How long does temporary protection last?"))
-        assert reply.startswith(APOLOGY["en"])
+        reply, reason = apology(servers, "fault-4", "How long does temporary protection last?")
+        # The action server refuses (HTTP 500), or on a slow machine does not answer within the 2 s.
+        assert reply.startswith(APOLOGY["en"]) and reason in ("action_server_error", "action_timeout"), reason
         assert "knowledge.load.refused" in log.read_text() and "housing.yml" in log.read_text()
 
         # Fixed while running: answers again, without a restart (the watcher reloads the files in the
         # background every 2 seconds: ask again until it has; bounded, not a timing assertion).
         facts.write_text(facts.read_text(encoding="utf-8").replace("region: atlantis", "region: flanders", 1), encoding="utf-8")
+        # The first answer after the fix also warms up the retrieval, longer than the 2 s timeout on a
+        # busy machine: apologies then, marked degraded, until it is ready.
         for _ in range(30):
             time.sleep(1)
-            if "4 March 2027" in texts(servers.say("fault-4", "How long does temporary protection last?")):
+            reply, reason = apology(servers, "fault-4", "How long does temporary protection last?")
+            if "4 March 2027" in reply:
                 break
         else:
-            pytest.fail("the fixed knowledge file was not picked up")
+            pytest.fail(f"the fixed knowledge file was not picked up (last reply degraded: {reason})")
     finally:
         if actions.poll() is None:
             actions.terminate()

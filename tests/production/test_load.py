@@ -16,7 +16,8 @@ from collections import defaultdict
 import aiohttp
 import pytest
 
-from tests.e2e.servers import start_servers, stop_servers
+from bot.channels.degraded import is_degraded
+from tests.e2e.servers import start_servers, stop_servers, stored_sender
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +58,9 @@ def test_fifty_conversations_for_two_minutes(tmp_path) -> None:
                         if response.status != 200 or not body:
                             errors.append(f"{sender}: HTTP {response.status} {body!r:.200}")
                             continue
-                        if any((m.get("text") or "").startswith(APOLOGY_STARTS) for m in body):
+                        if is_degraded(body):
+                            errors.append(f"{sender}: degraded reply ({is_degraded(body)}) for {text!r}")
+                        elif any((m.get("text") or "").startswith(APOLOGY_STARTS) for m in body):
                             errors.append(f"{sender}: apology for {text!r}")
                         sent[sender].append(text)
                 except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -79,7 +82,7 @@ def test_fifty_conversations_for_two_minutes(tmp_path) -> None:
     # Every message that got an answer is stored, once, in order, with its turn's actions.
     db = sqlite3.connect(servers.workdir / "rasa.db")
     for sender, texts in sent.items():
-        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (stored_sender(sender),)).fetchall()
         stored = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
         assert stored == texts, f"{sender}: {len(stored)} stored, {len(texts)} sent"
         kinds = [(kind, json.loads(data).get("name")) for kind, data in rows]

@@ -73,7 +73,7 @@ def test_what_is_not_personal_stays(text: str) -> None:
 def test_the_tracker_store_keeps_no_personal_data(servers) -> None:
     servers.say("privacy-1", "Мій телефон +380 67 123 4567, email olena.k@example.com, IBAN BE68 5390 0754 7034. Де знайти житло?")
     rows = sqlite3.connect(servers.workdir / "rasa.db").execute(
-        "SELECT data FROM events WHERE sender_id = 'privacy-1' AND type_name = 'user'"
+        "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (servers.stored_sender("privacy-1"),)
     ).fetchall()
     assert rows
     stored = " ".join(r[0] for r in rows)
@@ -96,6 +96,15 @@ def test_a_lone_surrogate_is_answered_and_nothing_personal_reaches_the_logs(serv
     assert "UnicodeEncodeError" not in logs and "surrogates not allowed" not in logs
     for secret in ("123 4567", "olena.k", "0961 2345", "6769"):
         assert secret not in logs, secret
+
+
+@pytest.mark.e2e
+def test_a_rest_sender_that_is_personal_data_is_not_stored_in_clear(servers) -> None:
+    for sender in ("+32470987654", "maryna.p@example.org"):
+        servers.say(sender, "Привіт!")
+    senders = [r[0] for r in sqlite3.connect(servers.workdir / "rasa.db").execute("SELECT DISTINCT sender_id FROM events")]
+    assert servers.stored_sender("+32470987654") in senders
+    assert not any("470987654" in s or "maryna" in s for s in senders), senders
 
 
 def _events_db(path: Path, conversations: dict[str, float]) -> str:

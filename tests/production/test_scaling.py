@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.servers import RASA, ROOT, env, free_port, start_servers, stop_servers, wait_for
+from tests.e2e.servers import RASA, ROOT, env, free_port, start_servers, stop_servers, stored_sender, wait_for
 from tests.throwaway import ThrowawayPostgres, ThrowawayRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
@@ -89,7 +89,8 @@ def stored_events(postgres, database: str, sender: str) -> list[tuple[str, dict]
     connection = postgres.connect(database)
     try:
         cursor = connection.cursor()
-        cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+        # REST conversations are stored under their own id (`rest-` and an HMAC of the sender).
+        cursor.execute("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (stored_sender(sender),))
         return [(kind, json.loads(data)) for kind, data in cursor.fetchall()]
     finally:
         connection.close()

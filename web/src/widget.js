@@ -3,8 +3,10 @@
 // - Interface text comes from the server's gettext catalogs (`strings`, four languages).
 // - The chosen language is sent with every message as metadata ({language}); the default is the
 //   browser's language when it is one of the four.
-// - The conversation survives a reload: the server-signed session id and the transcript are kept in
-//   this browser's localStorage; "new conversation" forgets both.
+// - The conversation survives a reload of the tab: the server-signed session id and the transcript are
+//   kept in the tab's sessionStorage, gone when the tab is closed (on a shared computer in a library
+//   or a reception centre the next person does not read it). "Remember this conversation on this
+//   device" (off by default) keeps them in localStorage instead; "new conversation" forgets both.
 // - Bot text is shown as text (never as HTML); web addresses become links; buttons are real buttons.
 import { io } from "socket.io-client";
 
@@ -13,12 +15,13 @@ const ENDONYMS = { uk: "Українська", nl: "Nederlands", fr: "Français"
 const MAX_HISTORY = 200;
 const URL_PATTERN = /\b((?:https?:\/\/)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:be|brussels|eu|org|com)(?:\/[^\s),;]*)?)/gi;
 
-function storage() {
+function storage(kind) {
   try {
+    const store = window[kind];
     const probe = "__uabe__";
-    window.localStorage.setItem(probe, "1");
-    window.localStorage.removeItem(probe);
-    return window.localStorage;
+    store.setItem(probe, "1");
+    store.removeItem(probe);
+    return store;
   } catch (e) {
     const memory = {};
     return {
@@ -72,8 +75,21 @@ function richText(text) {
 export function mount(root, options) {
   const opts = Object.assign({ socketUrl: window.location.origin, socketPath: "/socket.io", storageKey: "uabe" }, options || {});
   const strings = opts.strings || {};
-  const store = storage();
-  const keys = { session: `${opts.storageKey}.session`, history: `${opts.storageKey}.history`, language: `${opts.storageKey}.language` };
+  const keys = { session: `${opts.storageKey}.session`, history: `${opts.storageKey}.history`, language: `${opts.storageKey}.language`, remember: `${opts.storageKey}.remember` };
+  const kept = [keys.session, keys.history, keys.language];
+  const device = storage("localStorage");
+  const tab = storage("sessionStorage");
+  let remember = device.getItem(keys.remember) === "1";
+  if (!remember) {
+    // Not to be remembered on this device (a transcript an earlier version left there included):
+    // it moves to this tab only.
+    kept.forEach((key) => {
+      const value = device.getItem(key);
+      if (value !== null && tab.getItem(key) === null) tab.setItem(key, value);
+      device.removeItem(key);
+    });
+  }
+  let store = remember ? device : tab;
   let language = store.getItem(keys.language) || opts.language || browserLanguage() || "uk";
   if (!LANGUAGES.includes(language)) language = "uk";
   let history = [];
@@ -92,7 +108,11 @@ export function mount(root, options) {
     LANGUAGES.map((code) => el("option", { value: code, lang: code, text: ENDONYMS[code] })));
   const reset = el("button", { type: "button", class: "uabe-reset" });
   const header = el("header", { class: "uabe-header" }, [title, el("div", { class: "uabe-controls" }, [languageLabel, select, reset])]);
+  const rememberBox = el("input", { type: "checkbox", id: "uabe-remember", class: "uabe-remember-box" });
+  rememberBox.checked = remember;
+  const rememberLabel = el("label", { for: "uabe-remember", class: "uabe-remember-label" });
   const notice = el("p", { class: "uabe-notice" });
+  const privacy = el("div", { class: "uabe-privacy" }, [notice, el("p", { class: "uabe-remember" }, [rememberBox, rememberLabel])]);
   // The log region holds a list (role=log on the <ol> itself would take its list semantics away).
   const list = el("ol", { class: "uabe-list" });
   const log = el("div", { class: "uabe-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" }, [list]);
@@ -101,7 +121,7 @@ export function mount(root, options) {
   const input = el("textarea", { id: "uabe-input", class: "uabe-input", rows: "2", maxlength: "2000", autocomplete: "off" });
   const send = el("button", { type: "submit", class: "uabe-send" });
   const form = el("form", { class: "uabe-form", novalidate: "" }, [inputLabel, input, send]);
-  root.append(header, notice, log, status, form);
+  root.append(header, privacy, log, status, form);
 
   function applyLanguage() {
     root.setAttribute("lang", language);
@@ -111,6 +131,7 @@ export function mount(root, options) {
     languageLabel.textContent = t("language");
     reset.textContent = t("new_conversation");
     notice.textContent = t("privacy");
+    rememberLabel.textContent = t("remember");
     log.setAttribute("aria-label", t("conversation"));
     inputLabel.textContent = t("input_label");
     input.setAttribute("placeholder", t("input_placeholder"));
@@ -194,7 +215,7 @@ export function mount(root, options) {
 
   socket.on("connect", () => {
     status.textContent = "";
-    socket.emit("session_request", { session_id: session });
+    socket.emit("session_request", { session_id: session, language });
   });
   socket.on("session_confirm", (token) => {
     if (token !== session) {
@@ -255,18 +276,29 @@ export function mount(root, options) {
       form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
     }
   });
+  rememberBox.addEventListener("change", () => {
+    remember = rememberBox.checked;
+    const [from, to] = remember ? [tab, device] : [device, tab];
+    kept.forEach((key) => {
+      const value = from.getItem(key);
+      if (value !== null) to.setItem(key, value);
+      from.removeItem(key);
+    });
+    if (remember) device.setItem(keys.remember, "1");
+    else device.removeItem(keys.remember);
+    store = to;
+  });
   select.addEventListener("change", () => {
     language = select.value;
     store.setItem(keys.language, language);
     applyLanguage();
   });
   reset.addEventListener("click", () => {
-    store.removeItem(keys.session);
-    store.removeItem(keys.history);
+    [device, tab].forEach((place) => { place.removeItem(keys.session); place.removeItem(keys.history); });
     session = null;
     history = [];
     list.innerHTML = "";
-    socket.emit("session_request", {});
+    socket.emit("session_request", { language });
     input.focus();
   });
 
