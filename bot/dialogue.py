@@ -56,6 +56,8 @@ MISREAD_MIN_WORDS = 5
 #: One region's advice matching the question at least this share as well as the best national
 #: fact makes the answer depend on the region.
 REGIONAL_MATCH = 0.9
+#: ...and when the advice of two regions covers this much of the question's words (weighted by rarity).
+REGION_FULL_COVERAGE = 0.8
 
 #: Below this coverage of the question's words, only a sure topic (TRUST_TOPIC_FAR) answers.
 FAR_COVERAGE = 0.25
@@ -242,6 +244,15 @@ class Assistant:
         figures never wait for the region: they are shown per region."""
         best = hits[0]
         if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
+            return True
+        # Advice of two regions or more speaks of all the question asks, as fully as the best fact
+        # does (how to enrol a child at school): what to do depends on the region.
+        full = [
+            h for h in hits
+            if h.score >= CLOSE_TO_BEST * best.score and h.fact.is_guidance and h.fact.region in LIVING_REGIONS
+            and h.coverage >= max(REGION_FULL_COVERAGE, REGIONAL_MATCH * best.coverage)
+        ]
+        if len({h.fact.region for h in full}) >= 2:
             return True
         close = [h for h in hits if h.score >= REGION_CLOSE * best.score]
         national = max((h.lexical for h in close if h.fact.region not in LIVING_REGIONS), default=0.0)

@@ -96,9 +96,9 @@ def test_requested_language(text, expected) -> None:
 
 def test_detection_on_the_held_out_messages(assistant) -> None:
     """Over 1,500 realistic messages of known language: almost never a wrong switch."""
-    from bot.tools.evaluate import load_examples
+    from bot.tools.evaluate import NLU_SETS, load_examples
 
-    examples = load_examples()
+    examples = load_examples(NLU_SETS / "dev")
     wrong = [
         (e.lang, e.text, got)
         for e in examples
