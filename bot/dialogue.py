@@ -58,6 +58,10 @@ MISREAD_MIN_WORDS = 5
 REGIONAL_MATCH = 0.9
 #: ...and when the advice of two regions covers this much of the question's words (weighted by rarity).
 REGION_FULL_COVERAGE = 0.8
+REGION_FULL_RANK = 4
+
+#: The topic of questions about anything official: not an answer to a question no fact speaks of.
+CATCH_ALL_TOPIC = "official_info"
 
 #: Below this coverage of the question's words, only a sure topic (TRUST_TOPIC_FAR) answers.
 FAR_COVERAGE = 0.25
@@ -245,10 +249,10 @@ class Assistant:
         best = hits[0]
         if best.fact.is_guidance and best.fact.region in LIVING_REGIONS:
             return True
-        # Advice of two regions or more speaks of all the question asks, as fully as the best fact
-        # does (how to enrol a child at school): what to do depends on the region.
+        # Among the best answers, the advice of two regions or more speaks of all the question asks,
+        # as fully as the best fact does (how to enrol a child at school): it depends on the region.
         full = [
-            h for h in hits
+            h for h in hits[:REGION_FULL_RANK]
             if h.score >= CLOSE_TO_BEST * best.score and h.fact.is_guidance and h.fact.region in LIVING_REGIONS
             and h.coverage >= max(REGION_FULL_COVERAGE, REGIONAL_MATCH * best.coverage)
         ]
@@ -303,10 +307,12 @@ class Assistant:
         far = all(h.coverage < FAR_COVERAGE for h in hits[:3])
         sure_of_topic = top_prior >= (max(trust_topic, TRUST_TOPIC_FAR) if far else trust_topic)
         if hits and asked_words and not any(retriever.covers(h) for h in hits[:3]):
-            if sure_of_topic:
+            likely_topic = max(prior, key=prior.get) if prior else None  # type: ignore[arg-type]
+            if sure_of_topic and likely_topic != CATCH_ALL_TOPIC:
                 # No fact speaks of the question's words, but the model is sure of its topic (the
                 # facts say "housing", the person "a flat"): that topic's facts, not stray matches.
-                likely_topic = max(prior, key=prior.get)  # type: ignore[arg-type]
+                # Not the "where to find official information" topic: the honest reply below
+                # already points to those websites.
                 hits = [h for h in retriever.search(query, topic=likely_topic, limit=12) if h.score >= MIN_ANSWER_SCORE]
             else:
                 # The question has words, no fact speaks of them ("free public transport") and the
