@@ -91,7 +91,8 @@ def test_inline_button_is_answered_and_acted_on(servers, chat) -> None:
     brussels = next(b for b in buttons if b["text"] == "Брюссель")
     callback_id, replies = chat.press(brussels["callback_data"])
     assert {"callback_query_id": callback_id} in servers.telegram.sent(method="answerCallbackQuery")
-    assert any("Житло у Брюссельському столичному регіоні:" in r["text"] for r in replies)
+    answer = "\n".join(r["text"] for r in replies)
+    assert "Зрозуміло: Брюссель." in answer and "• " in answer and "Де в Бельгії" not in answer, answer
 
 
 def test_edited_message_is_answered_again(chat) -> None:

@@ -71,8 +71,12 @@ def test_ukrainian_question_button_and_reload(servers, page) -> None:
     page.locator(".uabe-send").click()
     page.locator(".uabe-button", has_text="Валлонія").wait_for(timeout=30_000)
     page.locator(".uabe-button", has_text="Валлонія").click()
-    wait_for_bot_text(page, "Житло у Валлонії:")
+    wait_for_bot_text(page, "Зрозуміло: Валлонія.")
+    # The question asked before the region is answered for Wallonia: facts and Wallonia's website.
     links = page.locator(".uabe-bot a[href='https://www.wallonie.be/ukraine']")
+    links.first.wait_for(timeout=30_000)
+    answer = page.locator(".uabe-bot .uabe-bubble", has=links.first).first.inner_text()
+    assert "• " in answer and "Валлон" in answer, answer
     assert links.count() >= 1 and links.first.get_attribute("rel") == "noopener noreferrer"
 
     # Fits a 360-pixel-wide phone: nothing scrolls sideways.
