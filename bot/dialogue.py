@@ -31,7 +31,7 @@ from bot.payloads import language_payload, payload
 from bot.taxonomy import INTENT_TOPICS, LIVING_REGIONS, REGION_NAMES, TOPIC_INTENTS, TOPIC_TITLES, WHERE
 from bot.privacy import redact
 from bot.regions import Gazetteer, Place, default_gazetteer
-from bot.retrieval import KIND_INTENTS, Hit, Query, retriever_for, topic_prior
+from bot.retrieval import KIND_INTENTS, Hit, Query, question_kind, retriever_for, topic_prior
 from bot.text import clean_user_text, has_words
 
 logger = logging.getLogger(__name__)
@@ -387,7 +387,16 @@ class Assistant:
         if topic is None:
             return self._fallback(turn, outcome, lang)
         question = "" if turn.is_payload else clean_user_text(turn.text)
-        return self._answer(turn, outcome, lang, question, self._prior(turn), topic_hint=topic)
+        prior = self._prior(turn)
+        if (
+            question and topic in TOPIC_TITLES and turn.intent not in KIND_INTENTS
+            and prior.get(topic, 0.0) >= TRUST_TOPIC and question_kind(question) is None
+        ):
+            retriever = retriever_for(self.knowledge.get())
+            if retriever.names_only_a_topic(question, self.gazetteer.place_words(question)):
+                # "А робота?": the topic, as its button gives it (what to do first, then figures).
+                return self._answer(turn, outcome, lang, "", {topic: 1.0}, topic_hint=topic)
+        return self._answer(turn, outcome, lang, question, prior, topic_hint=topic)
 
     def set_region(self, turn: Turn) -> Outcome:
         """The user named a place or pressed a region button: remember it, then answer the question

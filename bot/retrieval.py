@@ -520,6 +520,19 @@ class Retriever:
         coverage = covered / weight_sum if weight_sum else covered
         return total, coverage, attainable
 
+    def names_only_a_topic(self, text: str, ignore: Sequence[str] = (), min_facts: int = 8) -> bool:
+        """True when the question is one common word and nothing else ("А робота?", "housing?"):
+        it names a topic, like the topic's button, rather than asking something precise."""
+        import numpy as np
+
+        terms = self.query_terms_for(text, ignore)
+        if len(terms) != 1 or not terms[0][0]:
+            return False
+        present = np.zeros(len(self.facts), dtype=bool)
+        for term in terms[0][0]:
+            present |= self._term_scores(term) > 0
+        return int(present.sum()) >= min_facts
+
     def query_terms_for(self, text: str, ignore: Sequence[str] = ()) -> list[tuple[tuple[str, ...], Optional[str]]]:
         """query_terms, one entry per content word (empty when the word matches nothing)."""
         out = []

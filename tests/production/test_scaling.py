@@ -137,7 +137,8 @@ def test_postgresql_and_redis_stopped_and_started(cluster) -> None:
 
     postgres.stop()
     try:
-        reply = text_of(second.say(sender, "Hoe vind ik werk?"))
+        # An answer or a short apology (marked degraded), never silence.
+        reply = text_of(second.say(sender, "Hoe vind ik werk?", degraded_ok=True))
         assert reply, "no reply while PostgreSQL is down"
     finally:
         postgres.start()
@@ -154,8 +155,9 @@ def test_postgresql_and_redis_stopped_and_started(cluster) -> None:
 
     redis_server.stop()
     try:
-        reply = text_of(first.say(sender, "Waar kan ik Nederlands leren?"))
-        assert reply, "no reply while Redis is down"
+        # Without the lock store, turns of one conversation cannot be ordered: the short apology.
+        reply = text_of(first.say(sender, "Waar kan ik Nederlands leren?", degraded_ok=True))
+        assert reply.startswith(("Sorry, ik kan nu niet antwoorden", "•")), reply
     finally:
         redis_server.start()
     assert "4 March 2027" in text_of(second.say(f"scale-{uuid.uuid4().hex[:8]}", "How long does temporary protection last?"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,11 @@ def staff_page(tmp_path_factory):
     work = tmp_path_factory.mktemp("verify")
     knowledge = work / "knowledge"
     shutil.copytree(ROOT / "data" / "knowledge", knowledge)
+    # Every fact of the shipped file has been verified: one of the review's facts is made
+    # never-verified in this copy, for the stale report to list it.
+    arrival = knowledge / "temporary_protection.yml"
+    arrival.write_text(re.sub(r"(  - id: tp\.activation\n(?:(?!  - id:).*\n)*?)    last_verified: .*\n", r"\1",
+                              arrival.read_text(encoding="utf-8")), encoding="utf-8")
     port = free_port()
     log = work / "staff.log"
     process = subprocess.Popen(
