@@ -464,6 +464,11 @@ class Assistant:
         outcome = Outcome()
         requested = normalize_language(turn.entities.get("language"))
         if requested is None and not turn.is_payload:
+            # A long message the model is unsure of that names a language is a question that
+            # mentions one ("does it help if I speak a little Dutch?"), not a request to switch.
+            misread = self._question_misread(turn)
+            if misread is not None:
+                return misread
             requested = requested_language(turn.text)
         if requested is None:
             lang, _place = self._context(turn, outcome)
