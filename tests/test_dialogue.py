@@ -229,3 +229,21 @@ def test_eu_wide_answers_do_not_claim_a_region(assistant, project_knowledge) -> 
     out = assistant.answer_question(Turn(text="how long does protection last", intent="ask_protection_duration", language="en", region="wallonia"))
     assert _shown(out, project_knowledge)[0].id == "tp.duration.current"
     assert "Wallonia" not in out.replies[0].text.split("\n")[0]
+
+
+def test_a_question_that_mentions_a_language_does_not_switch_the_language(assistant) -> None:
+    turn = Turn(
+        text="On habite Etterbeek, on voudrait une école flamande pour notre fils. Ca aide si je parle un peu néerlandais ?",
+        intent="choose_language", language="fr",
+        intent_ranking=[{"name": "choose_language", "confidence": 0.21}, {"name": "ask_schooling", "confidence": 0.2}],
+    )
+    out = assistant.choose_language(turn)
+    assert out.slots.get("language") in (None, "fr") and out.shown is not None
+    assert "néerlandophone" in _text(out)
+
+
+def test_a_single_topic_word_answers_like_the_topic_button(assistant, project_knowledge) -> None:
+    turn = Turn(text="А робота?", intent="ask_work", language="uk", region="flanders",
+                intent_ranking=[{"name": "ask_work", "confidence": 0.69}])
+    facts = _shown(assistant.answer_question(turn), project_knowledge)
+    assert facts[0].is_guidance and "work" in facts[0].topics
