@@ -48,6 +48,8 @@ REGION_CLOSE = 0.85
 OOS_OVERRIDE_LEXICAL = 5.0
 OOS_OVERRIDE_COVERAGE = 0.25
 OOS_OVERRIDE_TOPIC = 0.2
+OOS_OVERRIDE_FULL_COVERAGE = 0.9
+OOS_OVERRIDE_FULL_TOPIC = 0.3
 
 #: Small talk the model is this unsure of, in a message of this many words, may be a question.
 MISREAD_MAX_CONFIDENCE = 0.5
@@ -602,7 +604,17 @@ class Assistant:
             return None
         retriever = retriever_for(self.knowledge.get())
         hits = retriever.search(self._query(turn, outcome, text, prior), limit=1)
-        if not hits or hits[0].lexical < OOS_OVERRIDE_LEXICAL or hits[0].coverage < OOS_OVERRIDE_COVERAGE:
+        if not hits:
+            return None
+        best = hits[0]
+        rare_words = best.lexical >= OOS_OVERRIDE_LEXICAL and best.coverage >= OOS_OVERRIDE_COVERAGE
+        # Or a fact speaks of everything the question asks, with rare words, and the model still
+        # sees that fact's kind of topic ("What is the A card and who issues it?").
+        all_words = (
+            best.coverage >= OOS_OVERRIDE_FULL_COVERAGE and retriever.has_lexical_match(best)
+            and max(prior.values(), default=0.0) >= OOS_OVERRIDE_FULL_TOPIC
+        )
+        if not (rare_words or all_words):
             return None
         return self._answer(turn, outcome, lang, text, prior)
 
