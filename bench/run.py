@@ -10,7 +10,9 @@ messages; this one a mix of questions in Ukrainian, Dutch, French and English. A
 --conversation-length messages (30 by default: the script repeated); then the virtual user starts a
 new one. After the load levels, one conversation of --curve messages (300 by default) is sent one
 message at a time, and the latency at messages 1, 50, 100, 200 and 300 is reported (the median of
-the five messages around each point), so a cost that grows with the conversation shows.
+the five messages around each point), so a cost that grows with the conversation shows. Beside
+latency, the CPU time the server processes (Rasa and action server) spend per message is reported
+for each level and along the curve: it varies much less than latency when the machine is shared.
 Printed as tables (p50/p95/p99 latency, throughput, errors, the latency curve, peak resident memory
 of every process of the set-up and their total, model load time, training time, and the ratio of
 this assistant to the stock one); saved to bench/results/. This assistant runs as in
@@ -90,6 +92,20 @@ def peak_rss_mb(pid: int) -> Optional[float]:
     return total or None
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by processes and their child processes, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        for process in [pid, *_children(pid)]:
+            try:
+                fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
 def rss_mb(pid: int) -> Optional[float]:
     """Resident memory now (VmRSS) of a process and its child processes, in MB."""
     total = 0.0
@@ -128,6 +144,9 @@ class LevelResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    #: CPU time of the assistant's server processes per answered message: steadier than latency
+    #: when other work shares the machine.
+    cpu_ms_per_message: Optional[float] = None
 
 
 @dataclass
@@ -138,6 +157,8 @@ class CurveResult:
     #: message number -> median latency (ms) of the five messages around it
     points: dict[int, float] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    #: message number -> CPU ms of the server processes for the ten messages around it, per message
+    cpu_points: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,7 +204,7 @@ def degraded_reply(body: object) -> bool:
 
 
 async def drive(url: str, conversations: int, seconds: float, messages_for,  # type: ignore[no-untyped-def]
-                conversation_length: int = 30) -> LevelResult:
+                conversation_length: int = 30, pids: Optional[list[int]] = None) -> LevelResult:
     latencies: list[float] = []
     errors = 0
     empty = 0
@@ -221,10 +242,13 @@ async def drive(url: str, conversations: int, seconds: float, messages_for,  # t
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=conversations)) as session:
         started = time.monotonic()
+        cpu_before = cpu_seconds(pids or [])
         deadline = started + seconds
         await asyncio.gather(*(user(session, i, deadline) for i in range(conversations)))
         elapsed = time.monotonic() - started
+        cpu = cpu_seconds(pids or []) - cpu_before
     return LevelResult(
+        cpu_ms_per_message=round(cpu * 1000 / len(latencies), 1) if pids and latencies else None,
         conversations=conversations, seconds=round(elapsed, 1), messages=len(latencies), errors=errors, empty_replies=empty,
         degraded=degraded,
         throughput=round(len(latencies) / elapsed, 1), p50_ms=round(percentile(latencies, 0.5), 1),
@@ -235,9 +259,10 @@ async def drive(url: str, conversations: int, seconds: float, messages_for,  # t
 CURVE_POINTS = (1, 50, 100, 200, 300)
 
 
-async def curve(url: str, length: int, script: list[str]) -> CurveResult:
+async def curve(url: str, length: int, script: list[str], pids: Optional[list[int]] = None) -> CurveResult:
     """One conversation of `length` messages, one at a time: the latency of every message."""
     latencies: list[float] = []
+    cpu_marks: list[float] = [cpu_seconds(pids or [])]
     errors = degraded = 0
     sender = f"bench-curve-{os.urandom(3).hex()}"
     timeout = aiohttp.ClientTimeout(total=60)
@@ -255,13 +280,18 @@ async def curve(url: str, length: int, script: list[str]) -> CurveResult:
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                 errors += 1
             latencies.append((time.perf_counter() - started) * 1000)
-    points = {}
+            cpu_marks.append(cpu_seconds(pids or []))
+    points, cpu_points = {}, {}
     for point in CURVE_POINTS:
         if point <= length:
             low = max(0, min(point - 3, length - 5))
             points[point] = round(statistics.median(latencies[low : low + 5]), 1)
+            if pids:
+                low = max(0, min(point - 6, length - 10))
+                high = min(length, low + 10)
+                cpu_points[point] = round((cpu_marks[high] - cpu_marks[low]) * 1000 / (high - low), 1)
     return CurveResult(messages=length, errors=errors, degraded=degraded, points=points,
-                       latencies_ms=[round(v, 1) for v in latencies])
+                       latencies_ms=[round(v, 1) for v in latencies], cpu_points=cpu_points)
 
 
 def prepare_stock(train: bool) -> tuple[Path, Optional[float]]:
@@ -352,10 +382,11 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
         result = AssistantResult(name=name, training_s=training, startup_s=startup)
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
         asyncio.run(drive(url, 2, 2, messages_for, conversation_length))  # warm-up, not measured
+        servers = [p.pid for label, p in processes.items() if label in ("rasa server", "action server")]
         for level in levels:
-            result.levels.append(asyncio.run(drive(url, level, seconds, messages_for, conversation_length)))
+            result.levels.append(asyncio.run(drive(url, level, seconds, messages_for, conversation_length, servers)))
         if curve_length:
-            result.curve = asyncio.run(curve(url, curve_length, messages_for(0)))
+            result.curve = asyncio.run(curve(url, curve_length, messages_for(0), servers))
         result.peak_rss_mb = {label: (round(v, 0) if (v := peak_rss_mb(p.pid)) else None) for label, p in processes.items()}
         result.rss_mb = {label: (round(v, 0) if (v := rss_mb(p.pid)) else None) for label, p in processes.items()}
         for label, process in processes.items():
@@ -374,13 +405,13 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
 
 def table(stock: AssistantResult, ours: AssistantResult) -> str:
     lines = [
-        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | of which degraded | empty replies |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | CPU ms/msg | errors | of which degraded | empty replies |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in (stock, ours):
         for level in result.levels:
             lines.append(f"| {result.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
-                         f"{level.p99_ms} | {level.errors} | {level.degraded} | {level.empty_replies} |")
+                         f"{level.p99_ms} | {level.cpu_ms_per_message} | {level.errors} | {level.degraded} | {level.empty_replies} |")
     lines += ["", "| assistant | training s | start-up s | peak resident memory MB |", "| --- | ---: | ---: | --- |"]
     for result in (stock, ours):
         lines.append(f"| {result.name} | {result.training_s if result.training_s is not None else 'reused'} | {result.startup_s} | {memory(result)} |")
@@ -394,11 +425,11 @@ def table(stock: AssistantResult, ours: AssistantResult) -> str:
 
 
 def table_single(ours: AssistantResult) -> str:
-    lines = ["| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | training s | start-up s | peak MB |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | CPU ms/msg | errors | training s | start-up s | peak MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for level in ours.levels:
         lines.append(f"| {ours.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
-                     f"{level.p99_ms} | {level.errors} | {ours.training_s} | {ours.startup_s} | {memory(ours)} |")
+                     f"{level.p99_ms} | {level.cpu_ms_per_message} | {level.errors} | {ours.training_s} | {ours.startup_s} | {memory(ours)} |")
     lines += curve_table([ours])
     return "\n".join(lines)
 
@@ -423,11 +454,14 @@ def curve_table(results: list[AssistantResult]) -> list[str]:
     for result in with_curve:
         curve = result.curve
         assert curve is not None
-        values = [curve.points.get(p) for p in points]
-        first, last = curve.points[points[0]], curve.points[points[-1]]
-        ratio = f"{last / first:.2f}x" if first else "n/a"
-        lines.append(f"| {result.name} | " + " | ".join("" if v is None else f"{v}" for v in values)
-                     + f" | {ratio} | {curve.errors} |")
+        for label, values_of in (("", curve.points), (" (CPU ms/msg)", curve.cpu_points)):
+            if not values_of:
+                continue
+            values = [values_of.get(p) for p in points]
+            first, last = values_of[points[0]], values_of[points[-1]]
+            ratio = f"{last / first:.2f}x" if first else "n/a"
+            lines.append(f"| {result.name}{label} | " + " | ".join("" if v is None else f"{v}" for v in values)
+                         + f" | {ratio} | {curve.errors if not label else ''} |")
     return lines
 
 
