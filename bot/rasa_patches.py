@@ -11,7 +11,12 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
   five minutes (`DEFAULT_REQUEST_TIMEOUT`, which `RemoteAction.run` reads from its module at each
   call; Rasa 3.6.21 ignores the endpoint's `timeout`), so a slow or stuck action server makes the user
   wait seconds, not minutes, before the channel apologises. Rasa's own request method is kept: one
-  call per action, never sent twice.
+  call per action, never sent twice;
+- `tracker`: the action server is sent the tracker's state (slots, latest message, paused, follow-up
+  action, active loop, latest action, latest input channel) with only the events of the current turn
+  (from the latest user message on) instead of every event of the session, serialised again on every
+  action call: what the actions read (`ACTIONS_READ`, checked against actions/ by the contract
+  test) is all there, and a turn no longer costs more the longer the conversation.
 
 They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
 with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
@@ -30,7 +35,10 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("validator", "events", "timeout")
+PATCHES = ("validator", "events", "timeout", "tracker")
+#: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
+#: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
+ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
 
 _installed: Optional[tuple[str, ...]] = None
 
@@ -51,7 +59,7 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=validator,events,timeout to run without them."
+        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker to run without them."
     )
 
 
@@ -168,6 +176,50 @@ def action_timeout_of(endpoints_file: Optional[str]) -> Optional[float]:
         raise ValueError(f"{endpoints_file}: action_endpoint.timeout must be a number of seconds, not {timeout!r}") from None
 
 
+# ------------------------------------------------------------------------------------- tracker
+
+
+def current_turn_events(tracker: Any) -> list:
+    """The tracker's events from its latest user message on (all of them if it has none)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = tracker.events
+    taken: list = []
+    for event in reversed(events):
+        taken.append(event)
+        if isinstance(event, UserUttered):
+            taken.reverse()
+            return taken
+    return list(events)
+
+
+def action_call_format(self: Any, tracker: Any, domain: Any) -> dict:
+    """`RemoteAction._action_call_format` with the current turn's events only (Rasa sends all)."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in current_turn_events(tracker)]
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+def _install_action_call_format() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = getattr(RemoteAction, "_action_call_format", None)
+    _require(original is not None, "RemoteAction._action_call_format is gone")
+    _require(list(inspect.signature(original).parameters) == ["self", "tracker", "domain"],
+             "RemoteAction._action_call_format(self, tracker, domain) changed its signature")
+    _require("current_state" in original.__code__.co_names and "_is_selective_domain_enabled" in original.__code__.co_names,
+             "RemoteAction._action_call_format no longer builds the call from current_state")
+    _require(callable(getattr(DialogueStateTracker, "current_state", None)), "DialogueStateTracker.current_state is gone")
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -197,6 +249,8 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_event_lookup()
     if "timeout" in installed:
         _install_action_timeout(action_timeout)
+    if "tracker" in installed:
+        _install_action_call_format()
     _installed = installed
     logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
                 f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")
