@@ -376,6 +376,129 @@ def test_the_actions_read_the_same_from_the_current_turn_as_from_the_whole_track
         assert full.get_latest_input_channel() == slim.get_latest_input_channel(), path.name
 
 
+# -------------------------------------------------------------------------------------- states
+
+
+def test_the_rasa_code_the_states_change_continues_is_the_one_it_copies() -> None:
+    """Contract: the loops `states` copies are exactly Rasa 3.6.21's (sha256 of their source)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert DialogueStateTracker.applied_events.__module__ == "rasa.shared.core.trackers"  # not installed here
+    assert rasa_patches._source_hash(DialogueStateTracker.applied_events) == \
+        rasa_patches.STATES_SOURCES["DialogueStateTracker.applied_events"]
+    assert rasa_patches._source_hash(Domain.states_for_tracker_history) == \
+        rasa_patches.STATES_SOURCES["Domain.states_for_tracker_history"]
+    for name in ("_undo_till_previous", "_first_loop_execution_or_unhappy_path", "_undo_till_previous_loop_execution",
+                 "init_copy", "generate_all_prior_trackers"):
+        assert callable(getattr(DialogueStateTracker, name)), name
+    for name in ("_get_prev_action_sub_state", "get_active_state", "_remove_rule_only_features",
+                 "_substitute_rule_only_user_input", "_clean_state"):
+        assert callable(getattr(Domain, name)), name
+
+
+def _random_event(rng, i: int):  # type: ignore[no-untyped-def]
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, AllSlotsReset, BotUttered,
+                                         FollowupAction, Restarted, SessionStarted, SlotSet, UserUtteranceReverted,
+                                         UserUttered)
+
+    kind = rng.choices(
+        ["turn", "slot", "bot", "hidden", "loop", "loop_end", "followup", "revert_user", "revert_action", "restart",
+         "session", "reset", "new_loop"],
+        weights=[30, 10, 8, 6, 4, 3, 2, 2, 2, 1, 1, 1, 1])[0]
+    intent = rng.choice(["greet", "ask_housing", "inform_region", "thank", "affirm"])
+    if kind == "turn":
+        text = f"message {i}"
+        return [ActionExecuted("action_listen"),
+                UserUttered(text, {"name": intent, "confidence": 0.9},
+                            [{"entity": "region", "value": "gent"}] if rng.random() < 0.3 else [],
+                            parse_data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []})]
+    if kind == "slot":
+        return [SlotSet(rng.choice(["language", "region", "pending_topic"]), rng.choice(["uk", "gent", None, "housing"]))]
+    if kind == "bot":
+        return [ActionExecuted(rng.choice(["action_answer_question", "action_greet_user"])), BotUttered(f"answer {i}")]
+    if kind == "hidden":
+        return [ActionExecuted("action_greet_user", hide_rule_turn=True)]
+    if kind == "loop":
+        return [ActionExecuted("some_form"), ActiveLoop("some_form")]
+    if kind == "loop_end":
+        return [ActionExecuted("some_form"), ActiveLoop(None)]
+    if kind == "new_loop":
+        return [ActionExecuted(f"form_{i}"), ActiveLoop(f"form_{i}")]
+    if kind == "followup":
+        return [FollowupAction("action_show_help")]
+    if kind == "revert_user":
+        return [UserUtteranceReverted()]
+    if kind == "revert_action":
+        return [ActionReverted()]
+    if kind == "restart":
+        return [Restarted()]
+    if kind == "session":
+        return [ActionExecuted("action_session_start"), SessionStarted()]
+    return [AllSlotsReset()]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_states_change_gives_rasas_answer_at_every_step(seed: int, monkeypatch) -> None:
+    """Generated conversations (turns, slots, hidden rule turns, loops, follow-ups, reverts,
+    restarts, sessions, slot resets), grown one event group at a time: at every step the
+    incremental `applied_events` and `states_for_tracker_history` give exactly Rasa's answer, for
+    each combination of arguments RulePolicy and the featurizers use."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rng = random.Random(seed)
+    original_applied = DialogueStateTracker.applied_events
+    original_states = Domain.states_for_tracker_history
+    incremental_applied = rasa_patches.incremental_applied_events(original_applied)
+    incremental_states = rasa_patches.incremental_states(original_states)
+    domain = Domain.from_path(ROOT / "domain.yml")
+    rule_only = {"rule_only_slots": ["pending_topic"], "rule_only_loops": ["some_form"]}
+    tracker = DialogueStateTracker("s", domain.slots)
+    for step in range(160):
+        for event in _random_event(rng, step):
+            tracker.update(event)
+        expected_applied = original_applied(tracker)
+        assert incremental_applied(tracker) == expected_applied and all(
+            a is b for a, b in zip(incremental_applied(tracker), expected_applied)), step
+        for omit, ignore, data in ((False, False, None), (False, True, rule_only), (True, False, None), (False, True, None)):
+            expected = original_states(domain, tracker, omit, ignore, data)
+            monkeypatch.setattr(DialogueStateTracker, "applied_events", incremental_applied)
+            try:
+                got = incremental_states(domain, tracker, omit, ignore, data)
+                assert got == expected, (step, omit, ignore)
+                got[-1].clear()  # a caller changing what it got changes nothing for the next call
+                assert incremental_states(domain, tracker, omit, ignore, data) == expected, (step, omit, ignore)
+            finally:
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", original_applied)
+        if step % 40 == 39:  # past_states as RulePolicy calls it, through the tracker
+            assert tracker.past_states(domain) == original_states(domain, tracker)
+
+
+def test_the_states_change_leaves_other_trackers_to_rasa() -> None:
+    """Training trackers, rule trackers and trackers with a bounded history: Rasa's own code."""
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.generator import TrackerWithCachedStates
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    bounded = DialogueStateTracker("s", [], max_event_history=5)
+    rules = DialogueStateTracker("s", [], is_rule_tracker=True)
+    training = TrackerWithCachedStates("s", [])
+    for tracker in (bounded, rules, training):
+        tracker.update(ActionExecuted("action_listen"))
+        assert rasa_patches._memo_of(tracker) is None
+    normal = DialogueStateTracker("s", [])
+    assert rasa_patches._memo_of(normal) == {}
+    key = id(normal)
+    del normal
+    import gc
+
+    gc.collect()
+    assert key not in rasa_patches._memos  # forgotten with its tracker
+
+
 def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 7\n')
@@ -415,7 +538,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["validator,events,timeout,tracker", "4.0", "True"]
+    assert server.stdout.split() == ["validator,events,timeout,tracker,states", "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -426,7 +549,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         import rasa.core.actions.action as a
         print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('events',", "'tracker')", "300"], skipped.stderr[-2000:]
+    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states')", "300"], skipped.stderr[-2000:]
 
 
 def test_an_unknown_patch_name_to_skip_is_refused() -> None:
