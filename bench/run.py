@@ -6,12 +6,20 @@
 Both assistants are trained (or their models reused with --skip-*-training), started with the REST
 channel on loopback, and driven with the same closed-loop load: N conversations, each sending its
 next message as soon as the previous one is answered. The stock assistant gets its own example
-messages; this one a mix of questions in Ukrainian, Dutch, French and English. Each virtual user
-starts a new conversation after each pass through its script. Printed as one table
-(p50/p95/p99 latency, throughput, errors, peak resident memory of every process, model load time,
-training time, and the ratio of this assistant to the stock one); saved to bench/results/.
-A reply marked degraded (an apology because something failed inside, bot/channels/degraded.py)
-counts as an error, and any error makes the run fail (exit status 1).
+messages; this one a mix of questions in Ukrainian, Dutch, French and English. A conversation is
+--conversation-length messages (30 by default: the script repeated); then the virtual user starts a
+new one. After the load levels, one conversation of --curve messages (300 by default) is sent one
+message at a time, and the latency at messages 1, 50, 100, 200 and 300 is reported (the median of
+the five messages around each point), so a cost that grows with the conversation shows. Beside
+latency, the CPU time the server processes (Rasa and action server) spend per message is reported
+for each level and along the curve: it varies much less than latency when the machine is shared.
+Printed as tables (p50/p95/p99 latency, throughput, errors, the latency curve, peak resident memory
+of every process of the set-up and their total, model load time, training time, and the ratio of
+this assistant to the stock one); saved to bench/results/. This assistant runs as in
+scripts/run.sh: Rasa server, action server, web chat page and staff page (the pages idle, for their
+memory). A degraded reply (an apology because something failed inside: marked degraded in its custom
+payload, bot/channels/degraded.py, or carrying the apology text) counts as an error, and any error
+makes the run fail (exit status 1).
 """
 
 from __future__ import annotations
@@ -84,6 +92,33 @@ def peak_rss_mb(pid: int) -> Optional[float]:
     return total or None
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by processes and their child processes, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        for process in [pid, *_children(pid)]:
+            try:
+                fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
+def rss_mb(pid: int) -> Optional[float]:
+    """Resident memory now (VmRSS) of a process and its child processes, in MB."""
+    total = 0.0
+    for process in [pid, *(child for child in _children(pid))]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total or None
+
+
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -109,6 +144,21 @@ class LevelResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    #: CPU time of the assistant's server processes per answered message: steadier than latency
+    #: when other work shares the machine.
+    cpu_ms_per_message: Optional[float] = None
+
+
+@dataclass
+class CurveResult:
+    messages: int
+    errors: int
+    degraded: int
+    #: message number -> median latency (ms) of the five messages around it
+    points: dict[int, float] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    #: message number -> CPU ms of the server processes for the ten messages around it, per message
+    cpu_points: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,6 +168,8 @@ class AssistantResult:
     startup_s: float
     levels: list[LevelResult] = field(default_factory=list)
     peak_rss_mb: dict[str, Optional[float]] = field(default_factory=dict)
+    rss_mb: dict[str, Optional[float]] = field(default_factory=dict)
+    curve: Optional[CurveResult] = None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -127,9 +179,32 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def drive(url: str, conversations: int, seconds: float, messages_for) -> LevelResult:  # type: ignore[no-untyped-def]
+_APOLOGIES: Optional[tuple[str, ...]] = None
+
+
+def apologies() -> tuple[str, ...]:
+    """The first line of the channels' apology in every language (bot/channels/apology.py)."""
+    global _APOLOGIES
+    if _APOLOGIES is None:
+        from bot.channels.apology import apology_text
+        from bot.languages import LANGUAGES
+
+        _APOLOGIES = tuple(sorted({apology_text("", None, lang).splitlines()[0] for lang in LANGUAGES}))
+    return _APOLOGIES
+
+
+def degraded_reply(body: object) -> bool:
+    """A reply marked degraded, or one that carries the apology text: not an answer."""
     from bot.channels.degraded import is_degraded
 
+    if is_degraded(body):
+        return True
+    texts = [m.get("text") or "" for m in body if isinstance(m, dict)] if isinstance(body, list) else []
+    return any(line in text for text in texts for line in apologies())
+
+
+async def drive(url: str, conversations: int, seconds: float, messages_for,  # type: ignore[no-untyped-def]
+                conversation_length: int = 30, pids: Optional[list[int]] = None) -> LevelResult:
     latencies: list[float] = []
     errors = 0
     empty = 0
@@ -142,9 +217,9 @@ async def drive(url: str, conversations: int, seconds: float, messages_for) -> L
         turn = 0
         while time.monotonic() < deadline:
             text = script[turn % len(script)]
-            # A conversation is one pass through the script; then the virtual user starts a new one
-            # (real conversations are short: a few questions, not hundreds of turns).
-            sender = f"bench-{run_id}-{conversations}-{index}-{turn // len(script)}"
+            # A conversation is `conversation_length` messages (the script repeated); then the
+            # virtual user starts a new one.
+            sender = f"bench-{run_id}-{conversations}-{index}-{turn // conversation_length}"
             turn += 1
             started = time.perf_counter()
             try:
@@ -155,7 +230,7 @@ async def drive(url: str, conversations: int, seconds: float, messages_for) -> L
                         continue
                     if not body:
                         empty += 1  # answered with no message (the stock bot does this for some turns)
-                    elif is_degraded(body):
+                    elif degraded_reply(body):
                         degraded += 1  # an apology because something failed inside: not an answer
                         errors += 1
                         continue
@@ -167,15 +242,56 @@ async def drive(url: str, conversations: int, seconds: float, messages_for) -> L
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=conversations)) as session:
         started = time.monotonic()
+        cpu_before = cpu_seconds(pids or [])
         deadline = started + seconds
         await asyncio.gather(*(user(session, i, deadline) for i in range(conversations)))
         elapsed = time.monotonic() - started
+        cpu = cpu_seconds(pids or []) - cpu_before
     return LevelResult(
+        cpu_ms_per_message=round(cpu * 1000 / len(latencies), 1) if pids and latencies else None,
         conversations=conversations, seconds=round(elapsed, 1), messages=len(latencies), errors=errors, empty_replies=empty,
         degraded=degraded,
         throughput=round(len(latencies) / elapsed, 1), p50_ms=round(percentile(latencies, 0.5), 1),
         p95_ms=round(percentile(latencies, 0.95), 1), p99_ms=round(percentile(latencies, 0.99), 1),
     )
+
+
+CURVE_POINTS = (1, 50, 100, 200, 300)
+
+
+async def curve(url: str, length: int, script: list[str], pids: Optional[list[int]] = None) -> CurveResult:
+    """One conversation of `length` messages, one at a time: the latency of every message."""
+    latencies: list[float] = []
+    cpu_marks: list[float] = [cpu_seconds(pids or [])]
+    errors = degraded = 0
+    sender = f"bench-curve-{os.urandom(3).hex()}"
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for turn in range(length):
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": sender, "message": script[turn % len(script)]}) as response:
+                    body = await response.json(content_type=None)
+                    if response.status != 200:
+                        errors += 1
+                    elif body and degraded_reply(body):
+                        errors += 1
+                        degraded += 1
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+            cpu_marks.append(cpu_seconds(pids or []))
+    points, cpu_points = {}, {}
+    for point in CURVE_POINTS:
+        if point <= length:
+            low = max(0, min(point - 3, length - 5))
+            points[point] = round(statistics.median(latencies[low : low + 5]), 1)
+            if pids:
+                low = max(0, min(point - 6, length - 10))
+                high = min(length, low + 10)
+                cpu_points[point] = round((cpu_marks[high] - cpu_marks[low]) * 1000 / (high - low), 1)
+    return CurveResult(messages=length, errors=errors, degraded=degraded, points=points,
+                       latencies_ms=[round(v, 1) for v in latencies], cpu_points=cpu_points)
 
 
 def prepare_stock(train: bool) -> tuple[Path, Optional[float]]:
@@ -219,7 +335,8 @@ def prepare_ours(train: bool, config: Optional[Path] = None) -> tuple[Path, Opti
 def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, levels: list[int], seconds: float,
                   messages_for, credentials: Optional[Path], with_actions: bool,
                   variant_env: Optional[dict] = None, lock_store: Optional[str] = None,
-                  tracker_store: str = "bot.stores.RedactingSQLTrackerStore") -> AssistantResult:  # type: ignore[no-untyped-def]
+                  tracker_store: str = "bot.stores.RedactingSQLTrackerStore", conversation_length: int = 30,
+                  curve_length: int = 300) -> AssistantResult:  # type: ignore[no-untyped-def]
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen] = {}
@@ -237,6 +354,13 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
                 [sys.executable, "-m", "bot.rasa_runtime", "run", "actions", "--actions", "actions", "--port", str(action_port)],
                 cwd=ROOT, env=env(**extra), stdout=(logs / f"{name}-actions.log").open("w"), stderr=subprocess.STDOUT)
             wait_ready(f"http://127.0.0.1:{action_port}/health", processes["action server"])
+            # The web chat page and the staff page of the default set-up (scripts/run.sh), idle: their memory.
+            for label, module in (("web chat page", "bot.web.chat"), ("staff page", "bot.web.staff")):
+                port = free_port()
+                processes[label] = subprocess.Popen(
+                    [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                    env=env(**{"STAFF_TOKEN": os.urandom(16).hex(), **extra}),
+                    stdout=(logs / f"{name}-{module}.log").open("w"), stderr=subprocess.STDOUT)
             endpoints = WORK / f"{name}-endpoints.yml"
             db = WORK / f"{name}-{os.getpid()}.db"
             endpoints.write_text(
@@ -257,10 +381,17 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
         startup = round(time.monotonic() - started, 1)
         result = AssistantResult(name=name, training_s=training, startup_s=startup)
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-        asyncio.run(drive(url, 2, 2, messages_for))  # warm-up, not measured
+        asyncio.run(drive(url, 2, 2, messages_for, conversation_length))  # warm-up, not measured
+        servers = [p.pid for label, p in processes.items() if label in ("rasa server", "action server")]
         for level in levels:
-            result.levels.append(asyncio.run(drive(url, level, seconds, messages_for)))
+            result.levels.append(asyncio.run(drive(url, level, seconds, messages_for, conversation_length, servers)))
+        if curve_length:
+            result.curve = asyncio.run(curve(url, curve_length, messages_for(0), servers))
         result.peak_rss_mb = {label: (round(v, 0) if (v := peak_rss_mb(p.pid)) else None) for label, p in processes.items()}
+        result.rss_mb = {label: (round(v, 0) if (v := rss_mb(p.pid)) else None) for label, p in processes.items()}
+        for label, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name}: the {label} exited with {process.returncode} during the run")
         return result
     finally:
         for process in processes.values():
@@ -274,17 +405,17 @@ def run_assistant(name: str, model: Path, training: Optional[float], cwd: Path, 
 
 def table(stock: AssistantResult, ours: AssistantResult) -> str:
     lines = [
-        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | of which degraded | empty replies |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | CPU ms/msg | errors | of which degraded | empty replies |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in (stock, ours):
         for level in result.levels:
             lines.append(f"| {result.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
-                         f"{level.p99_ms} | {level.errors} | {level.degraded} | {level.empty_replies} |")
+                         f"{level.p99_ms} | {level.cpu_ms_per_message} | {level.errors} | {level.degraded} | {level.empty_replies} |")
     lines += ["", "| assistant | training s | start-up s | peak resident memory MB |", "| --- | ---: | ---: | --- |"]
     for result in (stock, ours):
-        memory = ", ".join(f"{k} {v:.0f}" for k, v in result.peak_rss_mb.items() if v)
-        lines.append(f"| {result.name} | {result.training_s if result.training_s is not None else 'reused'} | {result.startup_s} | {memory} |")
+        lines.append(f"| {result.name} | {result.training_s if result.training_s is not None else 'reused'} | {result.startup_s} | {memory(result)} |")
+    lines += curve_table([stock, ours])
     lines += ["", "| ratio (this / stock) | conversations | throughput | p95 |", "| --- | ---: | ---: | ---: |"]
     for mine, theirs in zip(ours.levels, stock.levels):
         throughput = mine.throughput / theirs.throughput if theirs.throughput else float("nan")
@@ -294,13 +425,44 @@ def table(stock: AssistantResult, ours: AssistantResult) -> str:
 
 
 def table_single(ours: AssistantResult) -> str:
-    lines = ["| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | errors | training s | start-up s | peak MB |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
-    memory = ", ".join(f"{k} {v:.0f}" for k, v in ours.peak_rss_mb.items() if v)
+    lines = ["| assistant | conversations | messages/s | p50 ms | p95 ms | p99 ms | CPU ms/msg | errors | training s | start-up s | peak MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for level in ours.levels:
         lines.append(f"| {ours.name} | {level.conversations} | {level.throughput} | {level.p50_ms} | {level.p95_ms} | "
-                     f"{level.p99_ms} | {level.errors} | {ours.training_s} | {ours.startup_s} | {memory} |")
+                     f"{level.p99_ms} | {level.cpu_ms_per_message} | {level.errors} | {ours.training_s} | {ours.startup_s} | {memory(ours)} |")
+    lines += curve_table([ours])
     return "\n".join(lines)
+
+
+def memory(result: AssistantResult) -> str:
+    """Peak resident memory of each process and their total (MB)."""
+    values = {k: v for k, v in result.peak_rss_mb.items() if v}
+    parts = [f"{k} {v:.0f}" for k, v in values.items()]
+    if len(values) > 1:
+        parts.append(f"total {sum(values.values()):.0f}")
+    return ", ".join(parts)
+
+
+def curve_table(results: list[AssistantResult]) -> list[str]:
+    """Latency (ms, median of five messages) at points of one long conversation, and last / first."""
+    with_curve = [r for r in results if r.curve and r.curve.points]
+    if not with_curve:
+        return []
+    points = sorted({p for r in with_curve for p in r.curve.points})  # type: ignore[union-attr]
+    lines = ["", "| assistant (one conversation) | " + " | ".join(f"msg {p} ms" for p in points) + " | last / first | errors |",
+             "| --- | " + " | ".join("---:" for _ in points) + " | ---: | ---: |"]
+    for result in with_curve:
+        curve = result.curve
+        assert curve is not None
+        for label, values_of in (("", curve.points), (" (CPU ms/msg)", curve.cpu_points)):
+            if not values_of:
+                continue
+            values = [values_of.get(p) for p in points]
+            first, last = values_of[points[0]], values_of[points[-1]]
+            ratio = f"{last / first:.2f}x" if first else "n/a"
+            lines.append(f"| {result.name}{label} | " + " | ".join("" if v is None else f"{v}" for v in values)
+                         + f" | {ratio} | {curve.errors if not label else ''} |")
+    return lines
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -316,6 +478,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--tracker-store", default="bot.stores.RedactingSQLTrackerStore",
                         help="tracker store class on SQLite (SQL: Rasa's own, for before/after figures)")
     parser.add_argument("--label", default="this assistant")
+    parser.add_argument("--conversation-length", type=int, default=30, help="messages per conversation under load")
+    parser.add_argument("--curve", type=int, default=300, metavar="N",
+                        help="messages of the one long conversation for the latency curve (0: none)")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -325,19 +490,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.no_stock:
         stock_model, stock_training = prepare_stock(train=not args.skip_stock_training)
         stock = run_assistant("stock rasa init", stock_model, stock_training, stock_model.parent.parent, args.levels,
-                              args.seconds, lambda i: STOCK_MESSAGES[i % 3:] + STOCK_MESSAGES[: i % 3], None, False)
+                              args.seconds, lambda i: STOCK_MESSAGES[i % 3:] + STOCK_MESSAGES[: i % 3], None, False,
+                              conversation_length=args.conversation_length, curve_length=args.curve)
     our_model, our_training = prepare_ours(train=not args.skip_training, config=args.config)
     languages = list(OUR_MESSAGES)
     ours = run_assistant(args.label, our_model, our_training, ROOT, args.levels, args.seconds,
                          lambda i: OUR_MESSAGES[languages[i % 4]], ROOT / "credentials.yml", True,
                          variant_env=variant_env, lock_store=args.redis_lock_store,
-                         tracker_store=args.tracker_store)
+                         tracker_store=args.tracker_store, conversation_length=args.conversation_length,
+                         curve_length=args.curve)
     report = table(stock, ours) if stock else table_single(ours)
     print(report)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"date": stamp, "machine": machine, "seconds": args.seconds,
+                                                        "conversation_length": args.conversation_length,
                                                         "stock": asdict(stock) if stock else None, "ours": asdict(ours),
                                                         "variant": {"config": str(args.config) if args.config else None,
                                                                     "env": variant_env, "redis_lock_store": args.redis_lock_store,
@@ -345,6 +513,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                                                        indent=1))
     (RESULTS / f"{stamp}.md").write_text(report + "\n")
     errors = sum(level.errors for result in (stock, ours) if result for level in result.levels)
+    errors += sum(result.curve.errors for result in (stock, ours) if result and result.curve)
+    if errors:
+        print(f"FAILED: {errors} error(s) or degraded replies", file=sys.stderr)
     return 1 if errors else 0
 
 

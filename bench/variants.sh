@@ -9,9 +9,13 @@ run() { .venv/bin/python -m bench.run --no-stock --levels 10 50 --seconds "${BEN
 
 run --skip-training --label "this assistant"
 # The changes to Rasa's hot paths (bot/rasa_patches.py), all and one at a time.
-run --skip-training --label "without the Rasa patches" --env BOT_RASA_PATCHES_SKIP=validator,events,timeout
+run --skip-training --label "without the Rasa patches" --env BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states
 run --skip-training --label "without the cached response validator" --env BOT_RASA_PATCHES_SKIP=validator
 run --skip-training --label "without the event type table" --env BOT_RASA_PATCHES_SKIP=events
+# Long conversations (issue 14): the tracker cache, the current-turn action call, the incremental states.
+run --skip-training --label "without trackers kept in memory" --env BOT_TRACKER_CACHE=0
+run --skip-training --label "without the current-turn action call" --env BOT_RASA_PATCHES_SKIP=tracker
+run --skip-training --label "without the incremental states" --env BOT_RASA_PATCHES_SKIP=states
 # Rasa's own SQLTrackerStore on the same SQLite file (no pooled connection, no redaction).
 run --skip-training --label "Rasa's SQLTrackerStore" --tracker-store SQL
 # Two Sanic workers need a shared lock store.

@@ -11,7 +11,17 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
   five minutes (`DEFAULT_REQUEST_TIMEOUT`, which `RemoteAction.run` reads from its module at each
   call; Rasa 3.6.21 ignores the endpoint's `timeout`), so a slow or stuck action server makes the user
   wait seconds, not minutes, before the channel apologises. Rasa's own request method is kept: one
-  call per action, never sent twice.
+  call per action, never sent twice;
+- `tracker`: the action server is sent the tracker's state (slots, latest message, paused, follow-up
+  action, active loop, latest action, latest input channel) with only the events of the current turn
+  (from the latest user message on) instead of every event of the session, serialised again on every
+  action call: what the actions read (`ACTIONS_READ`, checked against actions/ by the contract
+  test) is all there, and a turn no longer costs more the longer the conversation;
+- `states`: `DialogueStateTracker.applied_events` and `Domain.states_for_tracker_history` (the
+  states RulePolicy matches its rules against, built for every prediction by replaying every event
+  of the session) continue from where they stopped for the same tracker object when it only grew
+  since (the tracker store keeps trackers between turns), instead of starting over: the same answer,
+  checked against Rasa's own on every step of generated conversations by the contract test.
 
 They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
 with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
@@ -20,8 +30,11 @@ with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
+import operator
 import os
+import weakref
 from typing import Any, Iterable, Optional, Text
 
 logger = logging.getLogger(__name__)
@@ -30,7 +43,10 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("validator", "events", "timeout")
+PATCHES = ("validator", "events", "timeout", "tracker", "states")
+#: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
+#: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
+ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
 
 _installed: Optional[tuple[str, ...]] = None
 
@@ -51,7 +67,7 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=validator,events,timeout to run without them."
+        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states to run without them."
     )
 
 
@@ -168,6 +184,220 @@ def action_timeout_of(endpoints_file: Optional[str]) -> Optional[float]:
         raise ValueError(f"{endpoints_file}: action_endpoint.timeout must be a number of seconds, not {timeout!r}") from None
 
 
+# ------------------------------------------------------------------------------------- tracker
+
+
+def current_turn_events(tracker: Any) -> list:
+    """The tracker's events from its latest user message on (all of them if it has none)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = tracker.events
+    taken: list = []
+    for event in reversed(events):
+        taken.append(event)
+        if isinstance(event, UserUttered):
+            taken.reverse()
+            return taken
+    return list(events)
+
+
+def action_call_format(self: Any, tracker: Any, domain: Any) -> dict:
+    """`RemoteAction._action_call_format` with the current turn's events only (Rasa sends all)."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in current_turn_events(tracker)]
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+def _install_action_call_format() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = getattr(RemoteAction, "_action_call_format", None)
+    _require(original is not None, "RemoteAction._action_call_format is gone")
+    _require(list(inspect.signature(original).parameters) == ["self", "tracker", "domain"],
+             "RemoteAction._action_call_format(self, tracker, domain) changed its signature")
+    _require("current_state" in original.__code__.co_names and "_is_selective_domain_enabled" in original.__code__.co_names,
+             "RemoteAction._action_call_format no longer builds the call from current_state")
+    _require(callable(getattr(DialogueStateTracker, "current_state", None)), "DialogueStateTracker.current_state is gone")
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+
+
+# -------------------------------------------------------------------------------------- states
+
+#: Rasa 3.6.21's code that `states` continues incrementally (sha256 of `inspect.getsource`): the
+#: copies below are of exactly this code; another version is refused.
+STATES_SOURCES = {
+    "DialogueStateTracker.applied_events": "764d5065ea9997d613c1984d9357370f9ae32d31ca21346086f16c54f0487aae",
+    "Domain.states_for_tracker_history": "035111ce73ac90ba50e143abf556f924af07d9f452893f5a96a62895d44df8b7",
+}
+
+_memos: dict = {}
+
+
+def _memo_of(tracker: Any) -> Optional[dict]:
+    """Per-tracker-object memory (dropped with the tracker), or None for trackers not to memoise
+    (training trackers, rule trackers, trackers with a bounded event history)."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if type(tracker) is not DialogueStateTracker or tracker._max_event_history is not None or tracker.is_rule_tracker:
+        return None
+    key = id(tracker)
+    entry = _memos.get(key)
+    if entry is not None and entry[0]() is tracker:
+        return entry[1]
+    memo: dict = {}
+    _memos[key] = (weakref.ref(tracker, lambda _ref, key=key: _memos.pop(key, None)), memo)
+    return memo
+
+
+def _fold_applied(tracker: Any, events: Iterable, applied: list, loop_names: Any) -> None:
+    """The loop of Rasa 3.6.21's `DialogueStateTracker.applied_events`, over `events`, into `applied`."""
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, Restarted, SessionStarted,
+                                         UserUtteranceReverted, UserUttered)
+
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied.clear()
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+
+
+def incremental_applied_events(original: Any) -> Any:
+    def applied_events(self: Any) -> list:
+        memo = _memo_of(self)
+        if memo is None:
+            return original(self)
+        from rasa.shared.core.events import ActiveLoop
+
+        events = self.events
+        count = len(events)
+        known = memo.get("applied")
+        if known is not None:
+            known_count, last, loop_names, applied = known
+            if count >= known_count and (known_count == 0 or events[known_count - 1] is last):
+                new = list(itertools.islice(events, known_count, None))
+                if not any(isinstance(e, ActiveLoop) and e.name and e.name not in loop_names for e in new):
+                    applied = list(applied)
+                    _fold_applied(self, new, applied, loop_names)
+                    memo["applied"] = (count, events[-1] if count else None, loop_names, applied)
+                    return list(applied)
+        loop_names = frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
+        applied = []
+        _fold_applied(self, list(events), applied, loop_names)
+        memo["applied"] = (count, events[-1] if count else None, loop_names, applied)
+        return list(applied)
+
+    return applied_events
+
+
+def _state_step(domain: Any, run: dict, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
+                ignore_rule_only_turns: bool, rule_only_data: Any) -> None:
+    """One step of the loop of Rasa 3.6.21's `Domain.states_for_tracker_history` (`run` holds its
+    variables: states, last_ml_action_sub_state, turn_was_hidden)."""
+    import rasa.shared.core.constants as c
+
+    states = run["states"]
+    if ignore_rule_only_turns:
+        if not run["turn_was_hidden"]:
+            run["last_ml_action_sub_state"] = domain._get_prev_action_sub_state(tr)
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            run["turn_was_hidden"] = hide_rule_turn
+        if run["turn_was_hidden"]:
+            return
+    state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if states:
+            domain._substitute_rule_only_user_input(state, states[-1])
+        if run["last_ml_action_sub_state"]:
+            state[c.PREVIOUS_ACTION] = run["last_ml_action_sub_state"]
+    states.append(domain._clean_state(state))
+
+
+def _copy_state(state: dict) -> dict:
+    return {key: (dict(value) if isinstance(value, dict) else value) for key, value in state.items()}
+
+
+def incremental_states(original: Any) -> Any:
+    def states_for_tracker_history(self: Any, tracker: Any, omit_unset_slots: bool = False,
+                                   ignore_rule_only_turns: bool = False, rule_only_data: Any = None) -> list:
+        memo = _memo_of(tracker)
+        if memo is None:
+            return original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        import copy
+        import json
+
+        from rasa.shared.core.events import ActionExecuted
+
+        try:
+            data_key = json.dumps(rule_only_data, sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            return original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        key = (id(self), bool(omit_unset_slots), bool(ignore_rule_only_turns), data_key)
+        runs = memo.setdefault("states", {})
+        applied = tracker.applied_events()
+        run = runs.get(key)
+        if run is not None:
+            done = run["applied"]
+            if (run["domain"]() is not self or len(applied) < len(done)
+                    or not all(map(operator.is_, applied, done))):
+                run = None
+        if run is None:
+            run = {"domain": weakref.ref(self), "applied": [], "replay": tracker.init_copy(), "states": [],
+                   "last_ml_action_sub_state": None, "turn_was_hidden": False}
+            runs[key] = run
+        replay = run["replay"]
+        for event in applied[len(run["applied"]):]:
+            if isinstance(event, ActionExecuted):
+                _state_step(self, run, replay, event.hide_rule_turn, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+            replay.update(event)
+        run["applied"] = applied
+        # The last step (the state after every event) on a copy: the next call continues before it.
+        last = {**run, "states": [_copy_state(s) for s in run["states"]],
+                "last_ml_action_sub_state": copy.copy(run["last_ml_action_sub_state"])}
+        _state_step(self, last, replay, False, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return last["states"]
+
+    return states_for_tracker_history
+
+
+def _source_hash(function: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+def _install_states() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    applied = DialogueStateTracker.applied_events
+    history = Domain.states_for_tracker_history
+    _require(_source_hash(applied) == STATES_SOURCES["DialogueStateTracker.applied_events"],
+             "DialogueStateTracker.applied_events is not Rasa 3.6.21's")
+    _require(_source_hash(history) == STATES_SOURCES["Domain.states_for_tracker_history"],
+             "Domain.states_for_tracker_history is not Rasa 3.6.21's")
+    DialogueStateTracker.applied_events = incremental_applied_events(applied)  # type: ignore[method-assign]
+    Domain.states_for_tracker_history = incremental_states(history)  # type: ignore[method-assign]
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -197,6 +427,10 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_event_lookup()
     if "timeout" in installed:
         _install_action_timeout(action_timeout)
+    if "tracker" in installed:
+        _install_action_call_format()
+    if "states" in installed:
+        _install_states()
     _installed = installed
     logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
                 f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")

@@ -3,7 +3,9 @@ production) with personal data removed from every user message before it is writ
 Redis lock store with atomic updates for several instances.
 
 Configured in endpoints.yml as `type: bot.stores.RedactingSQLTrackerStore` with the usual SQL
-tracker store settings (dialect, url, port, db, username, password), and
+tracker store settings (dialect, url, port, db, username, password; optionally `tracker_cache_size`,
+the number of conversations kept in memory between turns, 0 to keep none, and `tracker_cache_events`,
+the number of their events), and
 `type: bot.stores.AtomicRedisLockStore` with the usual Redis settings.
 """
 
@@ -13,6 +15,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -21,6 +24,7 @@ from typing import Any, Callable, Iterator, Optional
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -40,10 +44,11 @@ class _StoredEvents:
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
-        self._known: "OrderedDict[str, tuple[weakref.ref, int]]" = OrderedDict()
+        self._known: "OrderedDict[str, tuple[weakref.ref, int, Optional[int]]]" = OrderedDict()
 
-    def remember(self, tracker: DialogueStateTracker) -> None:
-        self._known[tracker.sender_id] = (weakref.ref(tracker), len(tracker.events))
+    def remember(self, tracker: DialogueStateTracker, total: Optional[int] = None) -> None:
+        """`total`: how many rows the conversation has in the database (all sessions), if known."""
+        self._known[tracker.sender_id] = (weakref.ref(tracker), len(tracker.events), total)
         self._known.move_to_end(tracker.sender_id)
         while len(self._known) > self.limit:
             self._known.popitem(last=False)
@@ -53,13 +58,81 @@ class _StoredEvents:
         known = self._known.get(tracker.sender_id)
         if known is None:
             return None
-        ref, count = known
+        ref, count, _total = known
         if ref() is not tracker or len(tracker.events) < count:
             return None
         return list(itertools.islice(tracker.events, count, None))
 
+    def stored_total(self, tracker: DialogueStateTracker) -> Optional[int]:
+        """The conversation's rows in the database when this very tracker was read or saved."""
+        known = self._known.get(tracker.sender_id)
+        if known is None or known[0]() is not tracker:
+            return None
+        return known[2]
+
     def forget(self, sender_id: str) -> None:
         self._known.pop(sender_id, None)
+
+
+class _TrackerCache:
+    """Trackers kept in memory between turns, so a turn does not read and rebuild the conversation.
+
+    An entry is (tracker, its number of events, the conversation's number of rows in the database)
+    as of the last save. `take` hands a tracker out at most once (the entry leaves the cache): a
+    second reader while a turn is running, or a turn that failed before saving, reads the database
+    as Rasa does. Bounded by conversations and by events (least recently used forgotten first).
+    """
+
+    def __init__(self, conversations: int = 1000, events: int = 50_000) -> None:
+        self.conversations = conversations
+        self.events = events
+        self._entries: "OrderedDict[str, tuple[DialogueStateTracker, int, int]]" = OrderedDict()
+        self._events = 0
+        self._guard = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def put(self, tracker: DialogueStateTracker, stored_rows: int) -> None:
+        if self.conversations <= 0:
+            return
+        with self._guard:
+            self._drop(tracker.sender_id)
+            self._entries[tracker.sender_id] = (tracker, len(tracker.events), stored_rows)
+            self._events += len(tracker.events)
+            while self._entries and (len(self._entries) > self.conversations or self._events > self.events):
+                self._drop(next(iter(self._entries)))
+
+    def take(self, sender_id: str) -> Optional[tuple[DialogueStateTracker, int, int]]:
+        with self._guard:
+            entry = self._entries.get(sender_id)
+            self._drop(sender_id)
+            return entry
+
+    def forget(self, sender_id: str) -> None:
+        with self._guard:
+            self._drop(sender_id)
+
+    def clear(self) -> None:
+        with self._guard:
+            self._entries.clear()
+            self._events = 0
+
+    def _drop(self, sender_id: str) -> None:
+        entry = self._entries.pop(sender_id, None)
+        if entry is not None:
+            self._events -= entry[1]
+
+
+def _cache_limits(kwargs: dict) -> tuple[int, int]:
+    """(conversations, events) kept in memory: endpoints.yml's `tracker_cache_size` (default 1000)
+    and `tracker_cache_events` (default 50,000: about 1 KB each, so some 50-100 MB at most);
+    BOT_TRACKER_CACHE=0 keeps none (for before/after figures)."""
+    size = kwargs.pop("tracker_cache_size", None)
+    events = kwargs.pop("tracker_cache_events", None)
+    if os.environ.get("BOT_TRACKER_CACHE") == "0":
+        size = 0
+    return 1000 if size is None else int(size), 50_000 if events is None else int(events)
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -69,6 +142,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     The store remembers, per conversation, how many events of the tracker it returned are already
     stored (`_StoredEvents`), so saving that tracker writes the new events without first counting the
     stored ones (a query per message otherwise); any other tracker is counted as Rasa does.
+
+    Trackers are kept in memory between turns (`_TrackerCache`, at most 1000 conversations and 50,000
+    events by default): a
+    turn then costs one count query instead of reading and replaying the whole session, whatever its
+    length. The conversation's number of rows in the database is the coherence check: when it is not
+    the number this store last wrote (another instance wrote, or rows were deleted), or the tracker
+    changed since it was saved, the tracker is read from the database as Rasa does. A tracker is not
+    kept when its last turn started a session (the database's view of a session starts at its
+    SessionStarted) or when redaction changed one of its new events (the memory would then hold what
+    the database does not), so a kept tracker is the one the database would give back.
     With SQLite, one connection is kept open (SQLAlchemy 1.4 opens one per session otherwise), shared
     by every thread under a lock, and the database uses write-ahead logging with `synchronous=NORMAL`:
     a commit no longer waits for the disk twice; a crash of the process loses nothing, a power cut at
@@ -76,10 +159,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cache = _TrackerCache(*_cache_limits(kwargs))
         super().__init__(*args, **kwargs)
         self._stored = _StoredEvents()
-        #: How many saves used the remembered count ("known") or counted in the database ("counted").
-        self.stats = {"known": 0, "counted": 0}
+        #: How many saves used the remembered count ("known") or counted in the database ("counted"),
+        #: and how many retrieves were answered from memory ("cached") or read the database ("read").
+        self.stats = {"known": 0, "counted": 0, "cached": 0, "read": 0}
         self._lock: Optional[threading.RLock] = None
         if self.engine.dialect.name == "sqlite":
             import sqlalchemy as sa
@@ -111,18 +196,56 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         with lock, super().session_scope() as session:
             yield session
 
+    @property  # type: ignore[override]
+    def domain(self) -> Any:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Any) -> None:
+        # A new model's domain has other slots: trackers built with the old ones are not kept.
+        from rasa.shared.core.domain import Domain
+
+        self._domain = domain or Domain.empty()
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            cache.clear()
+
+    def _caching(self) -> bool:
+        return self._cache.conversations > 0 and self.max_event_history is None
+
+    def _stored_rows(self, session: Any, sender_id: str) -> int:
+        return int(session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).count())
+
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        total: Optional[int] = None
+        if self._caching():
+            entry = self._cache.take(sender_id)
+            # Counted before reading: rows another instance adds meanwhile make the next check fail.
+            with self.session_scope() as session:
+                total = self._stored_rows(session, sender_id)
+            if entry is not None:
+                cached, length, stored_rows = entry
+                if stored_rows == total and len(cached.events) == length:
+                    self.stats["cached"] += 1
+                    self._stored.remember(cached, total)
+                    return cached
+        self.stats["read"] += 1
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            self._stored.remember(tracker)
+            self._stored.remember(tracker, total)
         else:
             self._stored.forget(sender_id)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        # Looked up before streaming: an event broker's stream reads the conversation back.
+        known_events = self._stored.new_events(tracker)
+        total = self._stored.stored_total(tracker) if known_events is not None else None
+        self._cache.forget(tracker.sender_id)
         await self.stream_events(tracker)
+        keep = self._caching()
         with self.session_scope() as session:
-            events = self._stored.new_events(tracker)
+            events = known_events
             if events is None:
                 self.stats["counted"] += 1
                 events = list(self._additional_events(session, tracker))
@@ -130,7 +253,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 self.stats["known"] += 1
             rows = []
             for event in events:
-                data = redact_event(event.as_dict())
+                original = event.as_dict()
+                data = redact_event(original)
+                if keep and (data is not original and data != original or isinstance(event, SessionStarted)):
+                    keep = False  # memory would differ from the database: read it back next turn
                 intent = (data.get("parse_data") or {}).get("intent", {}) or {}
                 rows.append(
                     {
@@ -145,8 +271,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             if rows:
                 # One INSERT for the turn's events, without the ORM's per-object bookkeeping.
                 session.execute(self.SQLEvent.__table__.insert(), rows)
+            if keep:
+                # Under the conversation's lock nobody else writes it: the rows are ours plus these.
+                total = total + len(rows) if total is not None else self._stored_rows(session, tracker.sender_id)
             session.commit()
-        self._stored.remember(tracker)
+        self._stored.remember(tracker, total if keep else None)
+        if keep and total is not None:
+            self._cache.put(tracker, total)
 
 
 class AtomicRedisLockStore(RedisLockStore):

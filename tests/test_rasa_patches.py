@@ -253,6 +253,252 @@ async def test_a_post_the_action_server_may_have_received_is_never_sent_again() 
         listener.close()
 
 
+# ------------------------------------------------------------------------------------- tracker
+
+
+def _conversation(turns: int = 6):  # type: ignore[no-untyped-def]
+    """A Rasa tracker of several turns as the assistant records them (slots, buttons, channel)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_path(ROOT / "domain.yml")
+    tracker = DialogueStateTracker("rest-abc", domain.slots)
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    for i in range(turns):
+        text = ["Привіт", "Де знайти житло?", "у Генті", "/choose_region{\"region\": \"gent\"}", "дякую", "Hoe vind ik werk?"][i % 6]
+        parse = {"text": text, "intent": {"name": "ask_housing", "confidence": 0.8},
+                 "intent_ranking": [{"name": "ask_housing", "confidence": 0.8}, {"name": "greet", "confidence": 0.2}],
+                 "entities": [{"entity": "region", "value": "gent", "start": 0, "end": 4}] if i % 3 == 2 else [],
+                 "metadata": {"language": "uk"}}
+        tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse_data=parse,
+                                   input_channel="rest" if i % 2 else "socketio", message_id=f"m{i}", metadata={"language": "uk"}))
+        tracker.update(ActionExecuted("action_answer_question", policy="RulePolicy", confidence=1.0))
+        tracker.update(BotUttered(f"answer {i}", {"buttons": [{"title": "Так", "payload": "/affirm"}]}))
+        tracker.update(SlotSet("language", "uk"))
+        if i % 2:
+            tracker.update(SlotSet("region", "gent"))
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("А школа для дитини?", {"name": "ask_school", "confidence": 0.9},
+                               parse_data={"text": "А школа для дитини?", "intent": {"name": "ask_school", "confidence": 0.9},
+                                           "entities": [], "metadata": {"language": "uk"}},
+                               input_channel="telegram", message_id="last", metadata={"language": "uk"}))
+    tracker.update(ActionExecuted("action_answer_question", policy="RulePolicy", confidence=1.0))
+    return tracker, domain
+
+
+def test_rasa_builds_the_action_call_as_the_tracker_change_assumes() -> None:
+    """Contract: Rasa's own call carries the tracker's full state with every event; the change sends
+    the same call (same keys, same state, same domain) with the events of the current turn only."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import UserUttered
+
+    assert RemoteAction._action_call_format.__module__ == "rasa.core.actions.action"  # not installed here
+    tracker, domain = _conversation()
+    action = RemoteAction("action_answer_question", None)
+    rasas = RemoteAction._action_call_format(action, tracker, domain)
+    ours = rasa_patches.action_call_format(action, tracker, domain)
+    assert rasas.keys() == ours.keys() and {k: v for k, v in rasas.items() if k != "tracker"} == {
+        k: v for k, v in ours.items() if k != "tracker"}
+    assert {k: v for k, v in rasas["tracker"].items() if k != "events"} == {k: v for k, v in ours["tracker"].items() if k != "events"}
+    assert len(rasas["tracker"]["events"]) == len(tracker.events) > 30
+    last_user = max(i for i, e in enumerate(tracker.events) if isinstance(e, UserUttered))
+    assert ours["tracker"]["events"] == rasas["tracker"]["events"][last_user:]
+    assert [e["event"] for e in ours["tracker"]["events"]] == ["user", "action"]
+    json.dumps(ours)  # what Rasa posts
+
+
+def test_a_tracker_without_user_message_is_sent_whole() -> None:
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("s", [])
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    assert rasa_patches.current_turn_events(tracker) == list(tracker.events)
+    assert rasa_patches.current_turn_events(DialogueStateTracker("s", [])) == []
+
+
+def _names_read_of_tracker(path: Path) -> set:
+    """What a module reads of a variable or parameter named `tracker`: attribute names, and
+    `<call>` for each function it is passed to (other than turn_from_tracker, checked itself)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "tracker":
+            parent = parents.get(node)
+            if isinstance(parent, ast.Attribute):
+                read.add(parent.attr)
+            elif isinstance(parent, ast.Call) and getattr(parent.func, "id", None) == "turn_from_tracker":
+                continue
+            else:
+                read.add(f"<{type(parent).__name__}>")
+    return read
+
+
+def test_the_actions_read_only_what_the_tracker_change_sends() -> None:
+    """Every use of the tracker in actions/ is in ACTIONS_READ (a new use must be added there and sent)."""
+    read = set().union(*(_names_read_of_tracker(path) for path in sorted((ROOT / "actions").glob("*.py"))))
+    assert read and read <= rasa_patches.ACTIONS_READ, read - rasa_patches.ACTIONS_READ
+
+
+def test_the_actions_read_the_same_from_the_current_turn_as_from_the_whole_tracker() -> None:
+    """rasa_sdk's Tracker from Rasa's full call and from the change's call: everything the actions
+    read is equal (the turn the dialogue logic gets, the input channel, the sender, every slot)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa_sdk import Tracker
+
+    from actions.base import turn_from_tracker
+    from bot.dialogue import SLOTS
+
+    trackers = [_conversation(n) for n in (1, 3, 7)]
+    for rasa_tracker, domain in trackers:
+        action = RemoteAction("action_answer_question", None)
+        full = Tracker.from_dict(RemoteAction._action_call_format(action, rasa_tracker, domain)["tracker"])
+        slim = Tracker.from_dict(rasa_patches.action_call_format(action, rasa_tracker, domain)["tracker"])
+        assert turn_from_tracker(full) == turn_from_tracker(slim)
+        assert full.latest_message == slim.latest_message and full.sender_id == slim.sender_id
+        assert full.get_latest_input_channel() == slim.get_latest_input_channel() == "telegram"
+        assert {s: full.get_slot(s) for s in SLOTS} == {s: slim.get_slot(s) for s in SLOTS}
+        assert full.current_slot_values() == slim.current_slot_values()
+    # The fixtures of the actions' tests, cut to their current turn, read the same.
+    for path in sorted((ROOT / "tests" / "actions" / "trackers").glob("*.json")):
+        state = json.loads(path.read_text(encoding="utf-8"))
+        events = state.get("events") or []
+        users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+        cut = {**state, "events": events[users[-1]:] if users else events}
+        full, slim = Tracker.from_dict(state), Tracker.from_dict(cut)
+        assert turn_from_tracker(full) == turn_from_tracker(slim), path.name
+        assert full.get_latest_input_channel() == slim.get_latest_input_channel(), path.name
+
+
+# -------------------------------------------------------------------------------------- states
+
+
+def test_the_rasa_code_the_states_change_continues_is_the_one_it_copies() -> None:
+    """Contract: the loops `states` copies are exactly Rasa 3.6.21's (sha256 of their source)."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert DialogueStateTracker.applied_events.__module__ == "rasa.shared.core.trackers"  # not installed here
+    assert rasa_patches._source_hash(DialogueStateTracker.applied_events) == \
+        rasa_patches.STATES_SOURCES["DialogueStateTracker.applied_events"]
+    assert rasa_patches._source_hash(Domain.states_for_tracker_history) == \
+        rasa_patches.STATES_SOURCES["Domain.states_for_tracker_history"]
+    for name in ("_undo_till_previous", "_first_loop_execution_or_unhappy_path", "_undo_till_previous_loop_execution",
+                 "init_copy", "generate_all_prior_trackers"):
+        assert callable(getattr(DialogueStateTracker, name)), name
+    for name in ("_get_prev_action_sub_state", "get_active_state", "_remove_rule_only_features",
+                 "_substitute_rule_only_user_input", "_clean_state"):
+        assert callable(getattr(Domain, name)), name
+
+
+def _random_event(rng, i: int):  # type: ignore[no-untyped-def]
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, AllSlotsReset, BotUttered,
+                                         FollowupAction, Restarted, SessionStarted, SlotSet, UserUtteranceReverted,
+                                         UserUttered)
+
+    kind = rng.choices(
+        ["turn", "slot", "bot", "hidden", "loop", "loop_end", "followup", "revert_user", "revert_action", "restart",
+         "session", "reset", "new_loop"],
+        weights=[30, 10, 8, 6, 4, 3, 2, 2, 2, 1, 1, 1, 1])[0]
+    intent = rng.choice(["greet", "ask_housing", "inform_region", "thank", "affirm"])
+    if kind == "turn":
+        text = f"message {i}"
+        return [ActionExecuted("action_listen"),
+                UserUttered(text, {"name": intent, "confidence": 0.9},
+                            [{"entity": "region", "value": "gent"}] if rng.random() < 0.3 else [],
+                            parse_data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []})]
+    if kind == "slot":
+        return [SlotSet(rng.choice(["language", "region", "pending_topic"]), rng.choice(["uk", "gent", None, "housing"]))]
+    if kind == "bot":
+        return [ActionExecuted(rng.choice(["action_answer_question", "action_greet_user"])), BotUttered(f"answer {i}")]
+    if kind == "hidden":
+        return [ActionExecuted("action_greet_user", hide_rule_turn=True)]
+    if kind == "loop":
+        return [ActionExecuted("some_form"), ActiveLoop("some_form")]
+    if kind == "loop_end":
+        return [ActionExecuted("some_form"), ActiveLoop(None)]
+    if kind == "new_loop":
+        return [ActionExecuted(f"form_{i}"), ActiveLoop(f"form_{i}")]
+    if kind == "followup":
+        return [FollowupAction("action_show_help")]
+    if kind == "revert_user":
+        return [UserUtteranceReverted()]
+    if kind == "revert_action":
+        return [ActionReverted()]
+    if kind == "restart":
+        return [Restarted()]
+    if kind == "session":
+        return [ActionExecuted("action_session_start"), SessionStarted()]
+    return [AllSlotsReset()]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_states_change_gives_rasas_answer_at_every_step(seed: int, monkeypatch) -> None:
+    """Generated conversations (turns, slots, hidden rule turns, loops, follow-ups, reverts,
+    restarts, sessions, slot resets), grown one event group at a time: at every step the
+    incremental `applied_events` and `states_for_tracker_history` give exactly Rasa's answer, for
+    each combination of arguments RulePolicy and the featurizers use."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rng = random.Random(seed)
+    original_applied = DialogueStateTracker.applied_events
+    original_states = Domain.states_for_tracker_history
+    incremental_applied = rasa_patches.incremental_applied_events(original_applied)
+    incremental_states = rasa_patches.incremental_states(original_states)
+    domain = Domain.from_path(ROOT / "domain.yml")
+    rule_only = {"rule_only_slots": ["pending_topic"], "rule_only_loops": ["some_form"]}
+    tracker = DialogueStateTracker("s", domain.slots)
+    for step in range(160):
+        for event in _random_event(rng, step):
+            tracker.update(event)
+        expected_applied = original_applied(tracker)
+        assert incremental_applied(tracker) == expected_applied and all(
+            a is b for a, b in zip(incremental_applied(tracker), expected_applied)), step
+        for omit, ignore, data in ((False, False, None), (False, True, rule_only), (True, False, None), (False, True, None)):
+            expected = original_states(domain, tracker, omit, ignore, data)
+            monkeypatch.setattr(DialogueStateTracker, "applied_events", incremental_applied)
+            try:
+                got = incremental_states(domain, tracker, omit, ignore, data)
+                assert got == expected, (step, omit, ignore)
+                got[-1].clear()  # a caller changing what it got changes nothing for the next call
+                assert incremental_states(domain, tracker, omit, ignore, data) == expected, (step, omit, ignore)
+            finally:
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", original_applied)
+        if step % 40 == 39:  # past_states as RulePolicy calls it, through the tracker
+            assert tracker.past_states(domain) == original_states(domain, tracker)
+
+
+def test_the_states_change_leaves_other_trackers_to_rasa() -> None:
+    """Training trackers, rule trackers and trackers with a bounded history: Rasa's own code."""
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.generator import TrackerWithCachedStates
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    bounded = DialogueStateTracker("s", [], max_event_history=5)
+    rules = DialogueStateTracker("s", [], is_rule_tracker=True)
+    training = TrackerWithCachedStates("s", [])
+    for tracker in (bounded, rules, training):
+        tracker.update(ActionExecuted("action_listen"))
+        assert rasa_patches._memo_of(tracker) is None
+    normal = DialogueStateTracker("s", [])
+    assert rasa_patches._memo_of(normal) == {}
+    key = id(normal)
+    del normal
+    import gc
+
+    gc.collect()
+    assert key not in rasa_patches._memos  # forgotten with its tracker
+
+
 def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 7\n')
@@ -292,7 +538,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["validator,events,timeout", "4.0", "True"]
+    assert server.stdout.split() == ["validator,events,timeout,tracker,states", "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -303,7 +549,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         import rasa.core.actions.action as a
         print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('events',)", "300"], skipped.stderr[-2000:]
+    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states')", "300"], skipped.stderr[-2000:]
 
 
 def test_an_unknown_patch_name_to_skip_is_refused() -> None:

@@ -72,7 +72,10 @@ async def test_each_event_is_stored_once_turn_after_turn_without_counting(tmp_pa
     assert [data for _kind, data in stored] == expected
     assert [d["text"] for k, d in stored if k == "user"] == [f"message {i}" for i in range(5)]
     # Counted once (the new conversation); every retrieved tracker saved without a count query.
-    assert store.stats == {"known": 6, "counted": 1}
+    assert {k: store.stats[k] for k in ("known", "counted")} == {"known": 6, "counted": 1}
+    # Read from the database for the new conversation and the turn after its session started; the
+    # four turns after that from memory.
+    assert {k: store.stats[k] for k in ("read", "cached")} == {"read": 2, "cached": 4}
     assert not hasattr(tracker, "_stored_events")  # nothing set on Rasa's tracker
 
 
@@ -116,6 +119,143 @@ async def test_a_forgotten_conversation_is_counted_again(tmp_path: Path) -> None
         await store.save(tracker)
     for sender in trackers:
         assert len(_rows(tmp_path / "rasa.db", sender)) == 8
+
+
+def _rich_turn(tracker: DialogueStateTracker, text: str, i: int) -> None:
+    """A turn as Rasa records it: the parse data, an action's replies with buttons, slots."""
+    from rasa.shared.core.events import ActiveLoop, FollowupAction
+
+    tracker.update(UserUttered(text, {"name": "ask", "confidence": 0.9},
+                               [{"entity": "region", "value": "Gent", "start": 0, "end": 4}],
+                               parse_data={"text": text, "intent": {"name": "ask", "confidence": 0.9},
+                                           "intent_ranking": [{"name": "ask", "confidence": 0.9}, {"name": "greet", "confidence": 0.1}],
+                                           "entities": [{"entity": "region", "value": "Gent", "start": 0, "end": 4}],
+                                           "metadata": {"language": "uk"}, "message_id": f"m{i}"},
+                               input_channel="rest", message_id=f"m{i}", metadata={"language": "uk"}))
+    tracker.update(ActionExecuted("action_answer", policy="RulePolicy", confidence=1.0))
+    tracker.update(BotUttered(f"answer {i}", {"buttons": [{"title": "Yes", "payload": "/yes"}], "custom": None},
+                              metadata={"utter_action": "x"}))
+    tracker.update(SlotSet("language", "uk" if i % 2 else "nl"))
+    if i % 3 == 0:
+        tracker.update(FollowupAction("action_listen"))
+        tracker.update(ActiveLoop(None))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+async def test_a_tracker_kept_in_memory_is_the_one_the_database_gives_back(tmp_path: Path) -> None:
+    """Turn after turn from memory: the tracker handed out is, state and events, what reading the
+    database gives (the comparison is with a second store on the same file, which keeps nothing)."""
+    from rasa.shared.core.trackers import EventVerbosity
+
+    store = _store(tmp_path / "rasa.db")
+    fresh = RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"), tracker_cache_size=0)
+    await _start(store, "s1")
+    for i in range(12):
+        tracker = await store.retrieve("s1")
+        expected = await fresh.retrieve("s1")
+        assert tracker.current_state(EventVerbosity.ALL) == expected.current_state(EventVerbosity.ALL), i
+        assert [e.as_dict() for e in tracker.events] == [e.as_dict() for e in expected.events]
+        assert tracker.past_states(store.domain) == expected.past_states(store.domain)
+        assert tracker.get_slot("language") == expected.get_slot("language")
+        _rich_turn(tracker, f"turn {i}", i)
+        await store.save(tracker)
+    assert store.stats["cached"] == 11 and fresh.stats["cached"] == 0
+    assert len(_rows(tmp_path / "rasa.db", "s1")) == 4 + sum(7 if i % 3 == 0 else 5 for i in range(12))
+
+
+async def test_a_tracker_is_handed_out_once(tmp_path: Path) -> None:
+    """A second reader while a turn runs (or a turn that fails before saving) reads the database."""
+    store = _store(tmp_path / "rasa.db")
+    await _start(store, "s1")
+    tracker = await store.retrieve("s1")
+    _turn(tracker, "saved")
+    await store.save(tracker)
+    running = await store.retrieve("s1")
+    assert running is tracker  # from memory
+    other = await store.retrieve("s1")
+    assert other is not running and [e.as_dict() for e in other.events] == [e.as_dict() for e in running.events]
+    _turn(running, "never saved")  # the turn fails before saving
+    again = await store.retrieve("s1")
+    assert again is not running
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["saved"]
+
+
+async def test_a_tracker_changed_after_saving_is_read_again(tmp_path: Path) -> None:
+    store = _store(tmp_path / "rasa.db")
+    await _start(store, "s1")
+    tracker = await store.retrieve("s1")
+    _turn(tracker, "saved")
+    await store.save(tracker)
+    _turn(tracker, "added after the save, never saved")
+    again = await store.retrieve("s1")
+    assert again is not tracker and [e.text for e in again.events if isinstance(e, UserUttered)] == ["saved"]
+
+
+async def test_another_instance_writing_makes_the_tracker_read_again(tmp_path: Path) -> None:
+    first, second = _store(tmp_path / "rasa.db"), _store(tmp_path / "rasa.db")
+    await _start(first, "s1")
+    for store in (first, first, second, first, first):
+        tracker = await store.retrieve("s1")
+        _turn(tracker, f"turn from {'first' if store is first else 'second'}")
+        await store.save(tracker)
+    tracker = await first.retrieve("s1")
+    texts = [e.text for e in tracker.events if isinstance(e, UserUttered)]
+    assert texts == ["turn from first", "turn from first", "turn from second", "turn from first", "turn from first"]
+    # first: the new conversation, the turn after its session started and the turn after second
+    # wrote (the count differs) read the database; its other turns and this last retrieve, memory.
+    assert first.stats["read"] == 3 and first.stats["cached"] == 3
+
+
+async def test_deleted_rows_make_the_tracker_read_again(tmp_path: Path) -> None:
+    store = _store(tmp_path / "rasa.db")
+    await _start(store, "s1")
+    for i in range(2):
+        tracker = await store.retrieve("s1")
+        _turn(tracker, f"turn {i}")
+        await store.save(tracker)
+    with sqlite3.connect(tmp_path / "rasa.db") as db:  # e.g. a retention job or a deletion request
+        db.execute("DELETE FROM events WHERE sender_id = 's1'")
+    assert await store.retrieve("s1") is None
+
+
+async def test_redacted_turns_are_not_kept_in_memory(tmp_path: Path) -> None:
+    """Memory would hold the phone number the database does not: read back (redacted) instead."""
+    store = _store(tmp_path / "rasa.db")
+    await _start(store, "s1")
+    tracker = await store.retrieve("s1")
+    _turn(tracker, "bel me op +32 470 12 34 56")
+    await store.save(tracker)
+    again = await store.retrieve("s1")
+    assert again is not tracker
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["bel me op [phone]"]
+
+
+async def test_the_cache_is_bounded_and_forgets_on_a_new_domain(tmp_path: Path) -> None:
+    store = RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"), tracker_cache_size=3)
+    for n in range(6):
+        await _start(store, f"c{n}")
+        tracker = await store.retrieve(f"c{n}")
+        _turn(tracker, "hello")
+        await store.save(tracker)
+    assert len(store._cache) == 3
+    store._cache.events = 12  # and by events: 6 in the others, 10 in this one after its second turn
+    tracker = await store.retrieve("c5")
+    _turn(tracker, "again")
+    await store.save(tracker)
+    assert len(store._cache) == 1 and store._cache._events == len(tracker.events)
+    store.domain = DOMAIN  # a new model
+    assert len(store._cache) == 0
+
+
+async def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BOT_TRACKER_CACHE", "0")
+    store = _store(tmp_path / "rasa.db")
+    await _start(store, "s1")
+    for i in range(3):
+        tracker = await store.retrieve("s1")
+        _turn(tracker, f"turn {i}")
+        await store.save(tracker)
+    assert store.stats["cached"] == 0 and len(store._cache) == 0
 
 
 def test_one_sqlite_connection_is_safe_from_many_threads(tmp_path: Path) -> None:
