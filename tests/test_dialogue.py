@@ -247,3 +247,14 @@ def test_a_single_topic_word_answers_like_the_topic_button(assistant, project_kn
                 intent_ranking=[{"name": "ask_work", "confidence": 0.69}])
     facts = _shown(assistant.answer_question(turn), project_knowledge)
     assert facts[0].is_guidance and "work" in facts[0].topics
+
+
+def test_no_house_any_more_is_answered_with_housing_advice(assistant, project_knowledge) -> None:
+    """"huis" is also in "Huis van het Nederlands": the housing advice must still come first."""
+    ranking = [{"name": "inform_region", "confidence": 0.55}, {"name": "ask_housing", "confidence": 0.21}]
+    turn = Turn(text="Wij wonen in Aalst en hebben geen huis meer", intent="inform_region", language="nl", intent_ranking=ranking)
+    out = assistant.set_region(turn)
+    assert out.slots["region"] == "flanders" and out.replies[0].text == "Genoteerd: Aalst (Vlaanderen)."
+    facts = _shown(out, project_knowledge)
+    assert facts[0].id == "guide.housing.flanders.hosting_ends"
+    assert all("language_courses" not in f.topics for f in facts)
