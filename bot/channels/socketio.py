@@ -42,7 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels import degraded
+from bot.channels import auth, degraded
 from bot.channels.apology import apology_for, too_fast_text
 from bot.channels.limits import ChannelLimits
 from bot.channels.rest import safe_metadata
@@ -65,18 +65,7 @@ MAX_HTTP_BUFFER = 64 * 1024
 
 def load_secret(path: Path = SECRET_FILE) -> bytes:
     """The signing secret: from the environment, or generated once and kept on disk."""
-    configured = os.environ.get("SOCKETIO_SESSION_SECRET")
-    if configured:
-        return configured.encode()
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_hex(32).encode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secret)
-        return secret
+    return auth.load_secret("SOCKETIO_SESSION_SECRET", path)
 
 
 class SessionSigner:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Optional
 
 import aiohttp
+
+from bot.channels import auth
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +25,9 @@ SECRET_FILE = ROOT / "var" / "handover_secret"
 
 
 def load_secret(path: Path = SECRET_FILE) -> str:
-    configured = os.environ.get("HANDOVER_SECRET")
-    if configured:
-        return configured
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_urlsafe(32)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process wrote it first
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secret + "\n")
-        return secret
+    """The secret the action server and the Rasa server share: from the environment, or generated
+    once and kept on disk (mode 600)."""
+    return auth.load_secret("HANDOVER_SECRET", path).decode()
 
 
 def authorised(header: Optional[str], secret: str) -> bool:

@@ -3,8 +3,8 @@ reaches a web chat user whichever instance holds their socket (socket.io's Redis
 gate holds the conversation on both instances, and the staff page's live updates come through
 Redis.
 
-PostgreSQL: a throwaway cluster of this module (tests/throwaway.py: initdb in a temporary folder, on a
-free port). Redis: a throwaway redis-server on a free port. The machine's own servers are never used. When either is missing
+PostgreSQL and Redis: the test session's throwaway servers (tests/throwaway.py: initdb in a temporary
+folder and redis-server, each on a free port). The machine's own servers are never used. When either is missing
 the test is skipped with the reason (it fails instead under REQUIRE_SERVICES=1, as in CI).
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 import time
 import uuid
@@ -22,8 +21,7 @@ import pytest
 from tests.e2e.handover_helpers import STAFF_TOKEN, start_staff, wait_until
 from tests.e2e.servers import ALWAYS_OPEN, RASA, ROOT, env, free_port, start_servers, stop_servers, wait_for
 from tests.e2e.test_socketio_security import Client
-from tests.throwaway import ThrowawayPostgres
-from tests.throwaway import missing as _missing
+from tests.throwaway import throwaway_postgres, throwaway_redis  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -31,51 +29,16 @@ ORIGIN = "http://127.0.0.1:8080"
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        _missing("redis-server is not installed (Debian: apt-get install redis-server)")
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        stdout=(workdir / "redis.log").open("w"), stderr=subprocess.STDOUT,
-    )
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
-    wait_until(lambda: _ping(client), timeout=20)
-    yield f"redis://127.0.0.1:{port}/0", port
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def _ping(client) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        return bool(client.ping())
-    except Exception:  # noqa: BLE001 - still starting
-        return False
+def database(throwaway_postgres):
+    return throwaway_postgres.create_database(f"ua_be_handover_{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    server = ThrowawayPostgres()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.destroy()
-
-
-@pytest.fixture(scope="module")
-def database(postgres):
-    return postgres.create_database(f"ua_be_handover_{uuid.uuid4().hex[:8]}")
-
-
-@pytest.fixture(scope="module")
-def cluster(postgres, database, redis_url, tmp_path_factory):
+def cluster(throwaway_postgres, database, throwaway_redis, tmp_path_factory):
     """One action server, two Rasa instances and one staff page sharing PostgreSQL and Redis."""
-    url, port = redis_url
+    postgres = throwaway_postgres
+    port = throwaway_redis.port
+    url = f"redis://127.0.0.1:{port}/0"
     workdir = tmp_path_factory.mktemp("handover-cluster")
     db_url = f"postgresql://postgres@127.0.0.1:{postgres.port}/{database}"
     helpline = workdir / "helpline.yml"
