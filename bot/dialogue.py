@@ -652,9 +652,9 @@ def warm_up() -> Assistant:
     except Exception:  # noqa: BLE001 - logged by the provider; the server still starts
         logger.warning("warm_up: the knowledge could not be loaded yet")
     if assistant.detector.use_model:
-        from bot.language import _lingua
+        from bot.language import warm_up_model
 
-        _lingua()  # building the detector's models takes seconds: not on the first message
+        warm_up_model()  # loading the detector's models takes seconds: not on the first message
     return assistant
 
 

@@ -77,7 +77,16 @@ def _lingua():  # type: ignore[no-untyped-def]
         Language.ENGLISH,
         Language.GERMAN,
     ]
-    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    # Models load on first use, not all at once: the detector only ever sees Latin-script words
+    # (Cyrillic is decided by script above it), so lingua's own script rule never consults the
+    # Ukrainian and Russian models and they stay on disk (about 75 MB of the action server).
+    # `warm_up` loads the Latin-script ones at start-up.
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def warm_up_model() -> None:
+    """Load the models the detector uses (seconds): at start-up rather than on a first message."""
+    _lingua().compute_language_confidence_values("where can we find help for the family, merci beaucoup")
 
 
 _LINGUA_CODES = {"UKRAINIAN": "uk", "RUSSIAN": "ru", "DUTCH": "nl", "FRENCH": "fr", "ENGLISH": "en", "GERMAN": "de"}

@@ -9,6 +9,7 @@ process in one explicit place, rather than as a side effect of Rasa importing a 
 
 - files it creates are readable by the owner only (umask 077; `var/` 0700, its files 0600);
 - personal data is removed from every log line, exception text and traceback (`bot.logs`);
+- for other commands (`run actions`): TensorFlow, JAX and PyTorch are left out (`bot.frameworks`);
 - for the Rasa server (`run` without `actions`): the changes of `bot.rasa_patches`, after checking
   that the installed Rasa is one they were written for, with the action endpoint's `timeout` read
   from the endpoints file; and the knowledge the channels' apology names the official website from
@@ -41,12 +42,22 @@ def is_rasa_server(argv: Sequence[str]) -> bool:
     return bool(words) and words[0] == "run" and (len(words) < 2 or words[1] != "actions")
 
 
+def is_action_server(argv: Sequence[str]) -> bool:
+    """`run actions`."""
+    words = [a for a in argv if not a.startswith("-")]
+    return words[:2] == ["run", "actions"]
+
+
 def prepare(argv: Sequence[str]) -> tuple[str, ...]:
     """Everything done before Rasa starts; returns the names of the Rasa patches installed."""
     from bot import logs
 
     logs.private_files()
     logs.install()
+    if is_action_server(argv):
+        from bot import frameworks
+
+        frameworks.leave_out()  # the action server uses no TensorFlow, JAX or PyTorch
     if not is_rasa_server(argv):
         return ()
     from bot import rasa_patches

@@ -19,7 +19,7 @@ from typing import Optional
 from aiohttp import web
 from babel import Locale
 
-from bot import logs
+from bot import frameworks, logs
 from bot.knowledge.provider import KnowledgeProvider
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web.headers import neutral_server_header
@@ -137,6 +137,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--socket-url", default=None)
     args = parser.parse_args(argv)
+    frameworks.leave_out()
     logs.private_files()
     logs.install()
     logging.basicConfig(level=logging.INFO)

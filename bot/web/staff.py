@@ -40,7 +40,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from bot import logs
+from bot import frameworks, logs
 from bot.clients import ClientResolver
 from bot.taxonomy import SHEET_REGIONS, TOPIC_TITLES, WHERE
 from bot.i18n import N_, translator
@@ -548,6 +548,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", "8081")))
     args = parser.parse_args(argv)
+    frameworks.leave_out()
     logs.private_files()
     logs.install()
     logging.basicConfig(level=logging.INFO)
