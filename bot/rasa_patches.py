@@ -21,7 +21,11 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
   states RulePolicy matches its rules against, built for every prediction by replaying every event
   of the session) continue from where they stopped for the same tracker object when it only grew
   since (the tracker store keeps trackers between turns), instead of starting over: the same answer,
-  checked against Rasa's own on every step of generated conversations by the contract test.
+  checked against Rasa's own on every step of generated conversations by the contract test;
+- `copy`: `DialogueStateTracker.copy` (Rasa copies the tracker before every action it runs, twice a
+  turn here) builds the copy from the tracker's state instead of replaying every event of the
+  session into a new tracker: the same tracker, attribute by attribute, checked against Rasa's copy
+  on every step of generated conversations by the contract test.
 
 They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
 with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
@@ -43,7 +47,7 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("validator", "events", "timeout", "tracker", "states")
+PATCHES = ("validator", "events", "timeout", "tracker", "states", "copy")
 #: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
 #: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
 ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
@@ -67,7 +71,7 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states to run without them."
+        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states,copy to run without them."
     )
 
 
@@ -398,6 +402,58 @@ def _install_states() -> None:
     Domain.states_for_tracker_history = incremental_states(history)  # type: ignore[method-assign]
 
 
+# ---------------------------------------------------------------------------------------- copy
+
+#: Rasa 3.6.21's code whose result `copy` builds without replaying (sha256 of `inspect.getsource`).
+COPY_SOURCES = {
+    "DialogueStateTracker.copy": "dfa48dca9f355ad1b42c625bc6f6370bafe83514ed17a77904ed64c67bf07285",
+    "DialogueStateTracker.travel_back_in_time": "09d16f28f007492f653b504cf2b6064dc453444c524799378609a85b04efd632",
+    "DialogueStateTracker.init_copy": "429fcd2243b9e0e1a6e8ffc3057a4f2fb4ecbb677055c644129bc65b6cd32b75",
+    "DialogueStateTracker.__init__": "8f39eb22462aa62b140d9da1f6db986cbc76383d8f7cc4e3dc7664fa7d84cb2d",
+    "DialogueStateTracker._reset": "190858eaf560a0c0a86f45dca86498f8a9fada57ddb6c7dd1e68648c9779e103",
+    "DialogueStateTracker.update": "b55e6b1c724fa6e916399f81ea51dd5600ad6702f0b172923a83ca84bc23c668",
+}
+
+#: What replaying events sets on a tracker (Rasa 3.6.21: the events' `apply_to` and the methods
+#: they call); everything else a copy has comes from `init_copy`.
+REPLAYED_STATE = ("_paused", "followup_action", "latest_action", "latest_message", "latest_bot_utterance",
+                  "active_loop")
+
+
+def state_copy(original: Any) -> Any:
+    def copy(self: Any) -> Any:
+        """The tracker `travel_back_in_time(inf)` rebuilds by replaying every event, built from the
+        tracker's own state instead: its events (the same objects, a new deque), its slots (copied,
+        with their values and whether they were set), the replayed attributes (the loop and latest
+        action dictionaries copied, since Rasa changes them in place)."""
+        import copy as copying
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        infinity = float("inf")
+        if type(self) is not DialogueStateTracker or not all(e.timestamp <= infinity for e in self.events):
+            return original(self)
+        tracker = self.init_copy()
+        tracker.events = tracker._create_events(list(self.events))
+        tracker.slots = {name: copying.copy(slot) for name, slot in self.slots.items()}
+        tracker._paused = self._paused
+        tracker.followup_action = self.followup_action
+        tracker.latest_action = copying.copy(self.latest_action)
+        tracker.latest_message = self.latest_message
+        tracker.latest_bot_utterance = self.latest_bot_utterance
+        tracker.active_loop = copying.copy(self.active_loop)
+        return tracker
+
+    return copy
+
+
+def _install_copy() -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    for name, digest in COPY_SOURCES.items():
+        _require(_source_hash(getattr(DialogueStateTracker, name.split(".")[1])) == digest, f"{name} is not Rasa 3.6.21's")
+    DialogueStateTracker.copy = state_copy(DialogueStateTracker.copy)  # type: ignore[method-assign]
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -431,6 +487,8 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_action_call_format()
     if "states" in installed:
         _install_states()
+    if "copy" in installed:
+        _install_copy()
     _installed = installed
     logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
                 f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")

@@ -499,6 +499,62 @@ def test_the_states_change_leaves_other_trackers_to_rasa() -> None:
     assert key not in rasa_patches._memos  # forgotten with its tracker
 
 
+def test_the_rasa_code_the_copy_change_rebuilds_is_the_one_it_was_written_for() -> None:
+    """Contract: the copy, the replay it skips and the constructor are exactly Rasa 3.6.21's."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    for name, digest in rasa_patches.COPY_SOURCES.items():
+        assert rasa_patches._source_hash(getattr(DialogueStateTracker, name.split(".")[1])) == digest, name
+
+
+def _tracker_state(tracker) -> dict:  # type: ignore[no-untyped-def]
+    """Everything a tracker holds, slots by value and whether they were set; events by identity."""
+    state = {key: value for key, value in vars(tracker).items() if key not in ("events", "slots")}
+    state["events"] = [id(event) for event in tracker.events]
+    state["maxlen"] = tracker.events.maxlen
+    state["slots"] = {name: (type(slot), slot.value, slot.has_been_set) for name, slot in tracker.slots.items()}
+    return state
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_copy_change_gives_rasas_copy_at_every_step(seed: int) -> None:
+    """Generated conversations (turns, slots, loops, follow-ups, reverts, restarts, sessions, slot
+    resets), one event group at a time: the copy without replay holds exactly what Rasa's replaying
+    copy holds, and changing either copy (new events, a slot, the loop) leaves the tracker as it was."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecutionRejected, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rng = random.Random(seed)
+    original = DialogueStateTracker.copy
+    fast = rasa_patches.state_copy(original)
+    domain = Domain.from_path(ROOT / "domain.yml")
+    tracker = DialogueStateTracker("s", domain.slots)
+    tracker.model_id, tracker.assistant_id = "model", "assistant"
+    for step in range(160):
+        for event in _random_event(rng, step):
+            tracker.update(event)
+        before = _tracker_state(tracker)
+        expected, got = original(tracker), fast(tracker)
+        assert got is not tracker and _tracker_state(got) == _tracker_state(expected), step
+        changes = [SlotSet("region", f"changed {step}"), ActionExecutionRejected("some_form")]
+        for copied in (got, expected):
+            copied.update_with_events(changes, domain)
+        assert _tracker_state(got) == _tracker_state(expected), step
+        assert _tracker_state(tracker) == before, step
+
+
+def test_the_copy_change_leaves_subclasses_to_rasa() -> None:
+    from rasa.shared.core.generator import TrackerWithCachedStates
+
+    calls = []
+    fast = rasa_patches.state_copy(lambda tracker: calls.append(tracker) or "rasa's copy")
+    training = TrackerWithCachedStates("s", [])
+    assert fast(training) == "rasa's copy" and calls == [training]
+
+
 def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 7\n')
@@ -538,7 +594,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["validator,events,timeout,tracker,states", "4.0", "True"]
+    assert server.stdout.split() == ["validator,events,timeout,tracker,states,copy", "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -549,7 +605,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         import rasa.core.actions.action as a
         print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states')", "300"], skipped.stderr[-2000:]
+    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states',", "'copy')", "300"], skipped.stderr[-2000:]
 
 
 def test_an_unknown_patch_name_to_skip_is_refused() -> None:
