@@ -29,6 +29,7 @@ four languages (tests/privacy/pii.yml; recall and false positives in the README)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 
@@ -386,11 +387,23 @@ def redact(text: Any) -> Any:
     return text
 
 
+#: Bot messages redacted lately, by text: the assistant sends the same answers to many people, and
+#: scanning a long answer for phone numbers costs milliseconds on every turn. Bounded; process memory
+#: only (the tracker cache holds the same texts); user messages are never kept here.
+BOT_TEXT_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=BOT_TEXT_CACHE_SIZE)
+def _redact_bot_text(text: str) -> str:
+    return redact(text)
+
+
 def redact_event(event: dict) -> dict:
     """A copy of a serialised Rasa event with the user's text redacted everywhere it appears (and a
     bot message's text, which may repeat it)."""
     if event.get("event") == "bot":
-        return {**event, "text": redact(event.get("text"))}
+        text = event.get("text")
+        return {**event, "text": _redact_bot_text(text) if isinstance(text, str) and text else text}
     if event.get("event") != "user":
         return event
     clean = dict(event)

@@ -191,7 +191,12 @@ class StaffMessage:
 
 def _engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        in_memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+        # SQLAlchemy 1.4 opens a new connection for every use of a SQLite file (NullPool) and the
+        # pragmas below ran on each: the hand-over check on every message cost 0.75 ms of CPU
+        # (0.23 ms with kept connections; bench/RESULTS.md). Connections are kept instead.
+        pooling = {} if in_memory else {"poolclass": sa.pool.QueuePool, "pool_size": 5, "max_overflow": 10}
+        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **pooling)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
