@@ -214,7 +214,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return self._cache.conversations > 0 and self.max_event_history is None
 
     def _stored_rows(self, session: Any, sender_id: str) -> int:
-        return int(session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id).count())
+        # One statement built once (the ORM's query().count() wraps a subquery and builds its cache
+        # key again on every turn).
+        statement = self.__dict__.get("_count_statement")
+        if statement is None:
+            import sqlalchemy as sa
+
+            table = self.SQLEvent.__table__
+            statement = sa.select(sa.func.count()).select_from(table).where(table.c.sender_id == sa.bindparam("sender"))
+            self.__dict__["_count_statement"] = statement
+        return int(session.execute(statement, {"sender": sender_id}).scalar_one())
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         total: Optional[int] = None
