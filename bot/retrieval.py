@@ -305,6 +305,8 @@ class Weights:
     #: Taken from a region's facts when the person's region is not known (Query.prefer_national).
     other_region: float = 0.15
     province: float = 0.15
+    #: Taken from a province's facts when the question names no province.
+    other_province: float = 0.2
     municipality: float = 0.25
     #: Below this share of the best lexical score a fact is not a lexical match.
     lexical_floor: float = 2.0
@@ -634,6 +636,9 @@ class Retriever:
             score -= np.where(self._living, w.other_region, 0.0)
         if query.province:
             score += np.where(self._province == query.province, w.province, 0.0)
+        else:
+            # Likewise a province's figure: "how many pupils in Wallonia" is the region's total.
+            score -= np.where(self._province != "", w.other_province, 0.0)
         if query.municipality:
             score += np.where(self._municipality == query.municipality, w.municipality, 0.0)
         else:
