@@ -218,9 +218,10 @@ class Assistant:
 
     # -- answers ---------------------------------------------------------------------------------
 
-    def _query(self, turn: Turn, outcome: Outcome, text: str, prior: Mapping[str, float]) -> Query:
+    def _query(self, turn: Turn, outcome: Outcome, text: str, prior: Mapping[str, float], lang: Optional[str] = None) -> Query:
         region, province = self._region(turn, outcome)
         return Query(
+            lang=lang,
             kind=KIND_INTENTS.get(turn.intent or ""),
             text=text,
             region=region,
@@ -299,7 +300,7 @@ class Assistant:
         otherwise the person is told honestly that there is no verified information."""
         kb = self.knowledge.get()
         retriever = retriever_for(kb)
-        query = self._query(turn, outcome, text, prior)
+        query = self._query(turn, outcome, text, prior, lang)
         # History (an earlier end date) can answer a question about the past; it weighs half.
         hits = [h for h in retriever.search(query, limit=12, include_history=True) if h.score >= MIN_ANSWER_SCORE]
         region = query.region
@@ -433,7 +434,7 @@ class Assistant:
         topic in it with at least `trust_topic` confidence."""
         retriever = retriever_for(self.knowledge.get())
         prior = self._prior_without_own_intent(turn)
-        query = self._query(turn, outcome, text, prior)
+        query = self._query(turn, outcome, text, prior, lang)
         hits = retriever.search(query, limit=1)
         matched = bool(hits) and retriever.has_lexical_match(hits[0]) and hits[0].score >= MIN_ANSWER_SCORE
         if not matched and max(prior.values(), default=0.0) < trust_topic:
@@ -603,7 +604,7 @@ class Assistant:
         if not text or max(prior.values(), default=0.0) < OOS_OVERRIDE_TOPIC:
             return None
         retriever = retriever_for(self.knowledge.get())
-        hits = retriever.search(self._query(turn, outcome, text, prior), limit=1)
+        hits = retriever.search(self._query(turn, outcome, text, prior, lang), limit=1)
         if not hits:
             return None
         best = hits[0]

@@ -291,6 +291,10 @@ class Weights:
     prior: float = 0.8
     #: A coarse match (six first letters) counts this share of an exact one.
     coarse: float = 0.5
+    #: A word of a Dutch, French or English question read with another of these languages' stemmers
+    #: counts this share ("register" in an English question is not Dutch "regi", which only a few
+    #: facts have and which outweighed every English match).
+    foreign_stem: float = 0.5
     #: Keywords count this many times the fact's text.
     keywords: int = 2
     #: Example questions (data/retrieval/) count this many times.
@@ -347,6 +351,9 @@ class Query:
     #: The person's region is not known yet: a region's own facts weigh a little less than national
     #: ones (they are true for a third of the people who ask).
     prefer_national: bool = False
+    #: The language the question is written in, when known: its own stemmer's form of a word counts
+    #: fully, another language's (`Weights.foreign_stem`) less.
+    lang: Optional[str] = None
 
 
 class Retriever:
@@ -487,10 +494,11 @@ class Retriever:
         lexical, coverage, attainable = self._match_arrays(text, ignore)
         return [float(x) for x in lexical], [float(x) for x in coverage], attainable
 
-    def _match_arrays(self, text: str, ignore: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+    def _match_arrays(self, text: str, ignore: Sequence[str] = (), lang: Optional[str] = None):  # type: ignore[no-untyped-def]
         """BM25 of every fact for the question (each word counted once, with its best form), and the
         share of the question's words each fact speaks of, weighted by how rare the words are (a
-        word no fact uses weighs most)."""
+        word no fact uses weighs most). With the question's language known (Dutch, French, English),
+        another language's stem of a Latin-script word counts `foreign_stem`."""
         import numpy as np
 
         n = len(self.facts)
@@ -502,9 +510,14 @@ class Retriever:
         matched = {w.casefold(): o for w, o in zip(self.content_words(text, ignore), self.query_terms_for(text, ignore))}
         for word in self.content_words(text, ignore):
             options, rough = matched.get(word.casefold(), ((), None))
+            own: Optional[tuple[str, ...]] = None
+            if lang in ("nl", "fr", "en") and not _CYRILLIC.search(word):
+                own = (analyse(word, lang), _strip_accents(_fold(word)))
             best = None
             for term in options:
                 scores = self._term_scores(term)
+                if own is not None and term not in own:
+                    scores = self.weights.foreign_stem * scores
                 best = scores if best is None else np.maximum(best, scores)
             if rough:
                 scores = self.weights.coarse * self._term_scores(rough)
@@ -585,7 +598,7 @@ class Retriever:
         if not self.facts:
             return []
         w = self.weights
-        lexical, coverage, attainable = self._match_arrays(query.text, query.ignore)
+        lexical, coverage, attainable = self._match_arrays(query.text, query.ignore, query.lang)
         # Relative to what the question's words could reach at best (each word's best fact): a
         # fact matching one common word of four is not a full match.
         scale = max(attainable, w.lexical_floor)

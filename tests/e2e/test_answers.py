@@ -91,6 +91,8 @@ def test_a_how_question_leads_with_what_to_do(servers, sender, project_knowledge
     ids = shown_ids(project_knowledge, reply, lang)
     assert 1 <= len(ids) <= 3, text_of(reply)
     assert project_knowledge.by_id[ids[0]].is_guidance, ids
+    # Not the advice for a situation the question does not name (struck off the register).
+    assert ids[0] != "guide.temporary_protection.belgium.struck_off_register", ids
     assert not asks_region(reply, lang), "a national question is answered at once"
     assert any(b["payload"].startswith("/more_about") for b in buttons_of(reply))
 
