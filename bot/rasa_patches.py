@@ -25,7 +25,10 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
 - `copy`: `DialogueStateTracker.copy` (Rasa copies the tracker before every action it runs, twice a
   turn here) builds the copy from the tracker's state instead of replaying every event of the
   session into a new tracker: the same tracker, attribute by attribute, checked against Rasa's copy
-  on every step of generated conversations by the contract test.
+  on every step of generated conversations by the contract test;
+- `rule_log`: RulePolicy formats every state of the session into text for one debug log line on
+  every prediction, whether debug logging is on or not; it is formatted only when that line will be
+  written (the same line with debug logging on).
 
 They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
 with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
@@ -47,7 +50,7 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("validator", "events", "timeout", "tracker", "states", "copy")
+PATCHES = ("validator", "events", "timeout", "tracker", "states", "copy", "rule_log")
 #: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
 #: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
 ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
@@ -71,7 +74,7 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states,copy to run without them."
+        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states,copy,rule_log to run without them."
     )
 
 
@@ -454,6 +457,41 @@ def _install_copy() -> None:
     DialogueStateTracker.copy = state_copy(DialogueStateTracker.copy)  # type: ignore[method-assign]
 
 
+# ------------------------------------------------------------------------------------ rule_log
+
+#: Rasa 3.6.21's code the `rule_log` change relies on: `format_tracker_states` is called once, for
+#: the debug line of `_find_action_from_rules` (sha256 of `inspect.getsource`).
+RULE_LOG_SOURCES = {
+    "RulePolicy._find_action_from_rules": "be6da6ee0f5429bd9bbded9f22186f3729469e5b392949493fd34a00ef9531d9",
+    "Policy.format_tracker_states": "32b101cb34fd1c32fd17557044632ecbe9cb5638e605ca81864ddcb6b469a22a",
+}
+#: The logger RulePolicy's structlog debug line goes through (structlog's stdlib level filter).
+RULE_POLICY_LOGGER = "rasa.core.policies.rule_policy"
+#: What the debug line gets instead of the states while debug logging is off (never written).
+STATES_NOT_FORMATTED = "(not formatted: debug logging is off)"
+
+
+def lazy_state_format(original: Any) -> Any:
+    def format_tracker_states(states: list) -> str:
+        """Rasa's text of every state for the debug line, only when that line will be written."""
+        if logging.getLogger(RULE_POLICY_LOGGER).isEnabledFor(logging.DEBUG):
+            return original(states)
+        return STATES_NOT_FORMATTED
+
+    return format_tracker_states
+
+
+def _install_rule_log() -> None:
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    _require(_source_hash(RulePolicy._find_action_from_rules) == RULE_LOG_SOURCES["RulePolicy._find_action_from_rules"],
+             "RulePolicy._find_action_from_rules is not Rasa 3.6.21's")
+    _require(_source_hash(Policy.format_tracker_states) == RULE_LOG_SOURCES["Policy.format_tracker_states"],
+             "Policy.format_tracker_states is not Rasa 3.6.21's")
+    RulePolicy.format_tracker_states = staticmethod(lazy_state_format(Policy.format_tracker_states))  # type: ignore[method-assign]
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -489,6 +527,8 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_states()
     if "copy" in installed:
         _install_copy()
+    if "rule_log" in installed:
+        _install_rule_log()
     _installed = installed
     logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
                 f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")

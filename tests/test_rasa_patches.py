@@ -555,6 +555,44 @@ def test_the_copy_change_leaves_subclasses_to_rasa() -> None:
     assert fast(training) == "rasa's copy" and calls == [training]
 
 
+def test_the_states_are_formatted_only_for_the_debug_line_of_the_rule_policy() -> None:
+    """Contract: in Rasa 3.6.21 `format_tracker_states` has one caller, the debug line of
+    RulePolicy._find_action_from_rules (source hashes, and no other use in Rasa's code)."""
+    import rasa
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    for name, digest in rasa_patches.RULE_LOG_SOURCES.items():
+        owner, method = name.split(".")
+        assert rasa_patches._source_hash(getattr({"RulePolicy": RulePolicy, "Policy": Policy}[owner], method)) == digest, name
+    source = inspect.getsource(RulePolicy._find_action_from_rules)
+    assert source.count("format_tracker_states") == 1
+    assert "current_states = self.format_tracker_states(states)" in source
+    # Assigned, then only logged.
+    assert source.count("current_states") == 3
+    assert '"rule_policy.actions.find", current_states=copy.deepcopy(current_states)' in source
+    users = [path for path in Path(rasa.__file__).parent.rglob("*.py") if "format_tracker_states" in path.read_text(encoding="utf-8")]
+    assert sorted(p.name for p in users) == ["policy.py", "rule_policy.py"]
+
+
+def test_the_states_are_formatted_as_rasa_does_when_debug_logging_is_on() -> None:
+    import logging
+
+    from rasa.core.policies.policy import Policy
+
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}, {}]
+    lazy = rasa_patches.lazy_state_format(Policy.format_tracker_states)
+    logger = logging.getLogger(rasa_patches.RULE_POLICY_LOGGER)
+    level = logger.level
+    try:
+        logger.setLevel(logging.DEBUG)
+        assert lazy(states) == Policy.format_tracker_states(states) != rasa_patches.STATES_NOT_FORMATTED
+        logger.setLevel(logging.INFO)
+        assert lazy(states) == rasa_patches.STATES_NOT_FORMATTED
+    finally:
+        logger.setLevel(level)
+
+
 def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 7\n')
@@ -594,7 +632,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["validator,events,timeout,tracker,states,copy", "4.0", "True"]
+    assert server.stdout.split() == ["validator,events,timeout,tracker,states,copy,rule_log", "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -605,7 +643,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         import rasa.core.actions.action as a
         print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states',", "'copy')", "300"], skipped.stderr[-2000:]
+    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states',", "'copy',", "'rule_log')", "300"], skipped.stderr[-2000:]
 
 
 def test_an_unknown_patch_name_to_skip_is_refused() -> None:
