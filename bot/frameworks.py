@@ -8,11 +8,14 @@ fail (as if they were not installed), so thinc and bm25s take their plain-NumPy 
 
 Only for processes without Rasa's NLU and policies (the action server, the staff and web chat
 pages); the Rasa server needs TensorFlow. Call it first thing in the process's entry point.
+Elsewhere (the tests, the tools) `left_out_while()` keeps them out of one import only.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 #: Frameworks only Rasa's own machine-learning components use.
 UNUSED = ("tensorflow", "jax", "jaxlib", "torch")
@@ -24,3 +27,16 @@ def leave_out(names: tuple[str, ...] = UNUSED) -> tuple[str, ...]:
     for name in left_out:
         sys.modules[name] = None  # type: ignore[assignment]  # import raises ModuleNotFoundError
     return left_out
+
+
+@contextmanager
+def left_out_while(names: tuple[str, ...] = UNUSED) -> Iterator[None]:
+    """`leave_out` for the duration of a block (an import): importable again afterwards, unless
+    left out already for the whole process."""
+    left_out = leave_out(names)
+    try:
+        yield
+    finally:
+        for name in left_out:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]

@@ -80,7 +80,7 @@ def _lingua():  # type: ignore[no-untyped-def]
     # Models load on first use, not all at once: the detector only ever sees Latin-script words
     # (Cyrillic is decided by script above it), so lingua's own script rule never consults the
     # Ukrainian and Russian models and they stay on disk (about 75 MB of the action server).
-    # `warm_up` loads the Latin-script ones at start-up.
+    # `warm_up_model` loads the Latin-script ones at start-up.
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 

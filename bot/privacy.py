@@ -29,8 +29,8 @@ four languages (tests/privacy/pii.yml; recall and false positives in the README)
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Optional
 
 #: Regions whose nationally written phone numbers are recognised (international ones always are).

@@ -417,12 +417,6 @@ COPY_SOURCES = {
     "DialogueStateTracker.update": "b55e6b1c724fa6e916399f81ea51dd5600ad6702f0b172923a83ca84bc23c668",
 }
 
-#: What replaying events sets on a tracker (Rasa 3.6.21: the events' `apply_to` and the methods
-#: they call); everything else a copy has comes from `init_copy`.
-REPLAYED_STATE = ("_paused", "followup_action", "latest_action", "latest_message", "latest_bot_utterance",
-                  "active_loop")
-
-
 def state_copy(original: Any) -> Any:
     def copy(self: Any) -> Any:
         """The tracker `travel_back_in_time(inf)` rebuilds by replaying every event, built from the
@@ -433,6 +427,8 @@ def state_copy(original: Any) -> Any:
         from rasa.shared.core.trackers import DialogueStateTracker
 
         infinity = float("inf")
+        # Rasa's replay stops at the first event not before infinity (a NaN timestamp): that case
+        # is left to it, so the copy is always the one Rasa would build.
         if type(self) is not DialogueStateTracker or not all(e.timestamp <= infinity for e in self.events):
             return original(self)
         tracker = self.init_copy()

@@ -9,7 +9,7 @@ process in one explicit place, rather than as a side effect of Rasa importing a 
 
 - files it creates are readable by the owner only (umask 077; `var/` 0700, its files 0600);
 - personal data is removed from every log line, exception text and traceback (`bot.logs`);
-- for other commands (`run actions`): TensorFlow, JAX and PyTorch are left out (`bot.frameworks`);
+- for the action server (`run actions`): TensorFlow, JAX and PyTorch are left out (`bot.frameworks`);
 - for the Rasa server (`run` without `actions`): the changes of `bot.rasa_patches`, after checking
   that the installed Rasa is one they were written for, with the action endpoint's `timeout` read
   from the endpoints file; and the knowledge the channels' apology names the official website from
@@ -36,16 +36,18 @@ def _option(argv: Sequence[str], name: str) -> Optional[str]:
     return None
 
 
+def _words(argv: Sequence[str]) -> list[str]:
+    return [a for a in argv if not a.startswith("-")]
+
+
 def is_rasa_server(argv: Sequence[str]) -> bool:
     """`run` (the Rasa server), not `run actions` (the action server) or another command."""
-    words = [a for a in argv if not a.startswith("-")]
-    return bool(words) and words[0] == "run" and (len(words) < 2 or words[1] != "actions")
+    return _words(argv)[:1] == ["run"] and not is_action_server(argv)
 
 
 def is_action_server(argv: Sequence[str]) -> bool:
     """`run actions`."""
-    words = [a for a in argv if not a.startswith("-")]
-    return words[:2] == ["run", "actions"]
+    return _words(argv)[:2] == ["run", "actions"]
 
 
 def prepare(argv: Sequence[str]) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ map to provinces by their four-digit ranges.
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -68,16 +67,12 @@ def _prepare(text: str) -> str:
 @lru_cache(maxsize=1)
 def _blank_nlp():  # type: ignore[no-untyped-def]
     """A blank multi-language spaCy pipeline (tokenizer only; no model is downloaded)."""
-    blocked = "tensorflow" not in sys.modules
-    if blocked:
-        # spaCy's thinc imports TensorFlow only to offer it as a backend; a tokenizer does not need
-        # it, and skipping it saves seconds and hundreds of MB in processes without Rasa's NLU.
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]
-    try:
+    from bot import frameworks
+
+    # spaCy's thinc imports TensorFlow only to offer it as a backend; a tokenizer does not need it,
+    # and skipping it saves seconds and hundreds of MB in processes without Rasa's NLU.
+    with frameworks.left_out_while():
         import spacy
-    finally:
-        if blocked and sys.modules.get("tensorflow") is None:
-            del sys.modules["tensorflow"]
     return spacy.blank("xx")
 
 

@@ -19,6 +19,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from functools import cached_property
 from typing import Any, Callable, Iterator, Optional
 
 from rasa.core.lock import TicketLock
@@ -213,17 +214,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _caching(self) -> bool:
         return self._cache.conversations > 0 and self.max_event_history is None
 
-    def _stored_rows(self, session: Any, sender_id: str) -> int:
-        # One statement built once (the ORM's query().count() wraps a subquery and builds its cache
-        # key again on every turn).
-        statement = self.__dict__.get("_count_statement")
-        if statement is None:
-            import sqlalchemy as sa
+    @cached_property
+    def _count_statement(self) -> Any:
+        """A conversation's stored rows, as one statement built once (the ORM's query().count()
+        wraps a subquery and builds its cache key again on every turn)."""
+        import sqlalchemy as sa
 
-            table = self.SQLEvent.__table__
-            statement = sa.select(sa.func.count()).select_from(table).where(table.c.sender_id == sa.bindparam("sender"))
-            self.__dict__["_count_statement"] = statement
-        return int(session.execute(statement, {"sender": sender_id}).scalar_one())
+        table = self.SQLEvent.__table__
+        return sa.select(sa.func.count()).select_from(table).where(table.c.sender_id == sa.bindparam("sender"))
+
+    def _stored_rows(self, session: Any, sender_id: str) -> int:
+        return int(session.execute(self._count_statement, {"sender": sender_id}).scalar_one())
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         total: Optional[int] = None
