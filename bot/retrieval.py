@@ -10,7 +10,9 @@ Words are reduced to a shared form with libraries:
 - Latin-script words: the Snowball stemmers for Dutch, French and English (PyStemmer, C code, no data
   to load), accents folded after stemming ("école" and "ecole" meet). A word of a question is tried in
   each of the three stemmings and its own form, and counts once, with its best match.
-- Cyrillic words: simplemma's Ukrainian lemmatiser ("школу" -> "школа", "учнів" -> "учень").
+- Cyrillic words: simplemma's Ukrainian lemmatiser ("школу" -> "школа", "учнів" -> "учень"), reading
+  its dictionary from the compressed stream on disk (StreamDictionaryFactory: about 9 MB in memory
+  instead of 61 MB for the dictionary unpacked, the same lemmas, a few microseconds more per new word).
 - Stop words: spaCy's lists for the four languages (question words are read before they go).
 - Typos: a word of a question that is in no fact is matched to the closest word of the facts with
   rapidfuzz (similarity of at least 85 %, words of five letters or more).
@@ -107,11 +109,18 @@ def _strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def _lemmatizer() -> "simplemma.Lemmatizer":  # type: ignore[name-defined]  # noqa: F821
+    from simplemma import Lemmatizer
+    from simplemma.strategies import DefaultStrategy
+    from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
+
+    return Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=StreamDictionaryFactory()))
+
+
 @lru_cache(maxsize=65536)
 def _lemma_uk(word: str) -> str:
-    import simplemma
-
-    return _fold(simplemma.lemmatize(word, lang="uk"))
+    return _fold(_lemmatizer().lemmatize(word, lang="uk"))
 
 
 @lru_cache(maxsize=65536)

@@ -40,6 +40,22 @@ def test_inflected_forms_share_a_term(word: str, lang: str, other: str, other_la
     assert analyse(word, lang) in alternatives(other)
 
 
+def test_the_lemmas_read_from_the_stream_are_simplemmas_own(project_knowledge) -> None:
+    """The retriever's memory-frugal dictionary gives the lemma simplemma's default one gives, for
+    every Cyrillic word of the knowledge file and the example questions."""
+    import re
+
+    import simplemma
+
+    from bot.retrieval import _lemmatizer
+
+    texts = [t for f in project_knowledge.facts for t in (*f.text.values(), *(w for ks in f.keywords.values() for w in ks))]
+    texts += [q for by_lang in load_example_questions().values() for q in by_lang.get("uk", ())]
+    cyrillic = {w for t in texts for w in re.findall(r"[а-яіїєґʼ']+", t.casefold()) if len(w) > 1}
+    assert len(cyrillic) > 1000
+    assert {w: _lemmatizer().lemmatize(w, lang="uk") for w in cyrillic} == {w: simplemma.lemmatize(w, lang="uk") for w in cyrillic}
+
+
 @pytest.mark.parametrize(
     "a,b", [("register", "registration"), ("inscrire", "inscription"), ("зареєструватися", "реєстрація")]
 )
