@@ -6,8 +6,9 @@ costs the action server and the staff page seconds at start-up and about 140 MB 
 tokenizer, stop-word lists and a BM25 index that never use them. `leave_out()` makes their import
 fail (as if they were not installed), so thinc and bm25s take their plain-NumPy paths.
 
-Only for processes without Rasa's NLU and policies (the action server, the staff and web chat
-pages); the Rasa server needs TensorFlow. Call it first thing in the process's entry point.
+For processes without Rasa's machine-learning components: the action server, the staff and web chat
+pages, and the Rasa server once the Rasa modules that import TensorFlow are replaced (bot.rasa_patches,
+change 'tensorflow'); training keeps them. Call it first thing in the process's entry point.
 Elsewhere (the tests, the tools) `left_out_while()` keeps them out of one import only.
 """
 

@@ -28,7 +28,19 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
   on every step of generated conversations by the contract test;
 - `rule_log`: RulePolicy formats every state of the session into text for one debug log line on
   every prediction, whether debug logging is on or not; it is formatted only when that line will be
-  written (the same line with debug logging on).
+  written (the same line with debug logging on);
+- `tensorflow`: the Rasa server runs without TensorFlow (about 400 MB and seconds of start-up), which
+  this assistant's pipeline and policies never use (config.yml: no DIET, no TED): Rasa 3.6.21's core
+  imports it at start-up through two modules only, the training callbacks and the training data
+  generators (`rasa.utils.tensorflow.callback`, `rasa.utils.tensorflow.data_generator`, imported by
+  `rasa.utils.train_utils`), which are replaced by placeholders that refuse to be used; TensorFlow,
+  JAX and PyTorch are then left out of the process (`bot.frameworks`). Training keeps TensorFlow; a
+  model whose pipeline needs it fails at start-up: keep it with BOT_RASA_PATCHES_SKIP=tensorflow;
+- `runner`: the model's graph (three runs a turn: the NLU pipeline, then the policies before each
+  action) is run by calling its nodes in dependency order, as `dask.get` does, without building a
+  dask graph, working out the nodes the targets need and formatting the whole tracker into a debug
+  line on every run (the order is worked out once per set of targets; the debug line is written
+  when debug logging is on): the same outputs, checked against Rasa's runner by the contract test.
 
 They were written for the Rasa versions in `SUPPORTED_RASA`; on another version `install` refuses
 with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
@@ -50,7 +62,7 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("validator", "events", "timeout", "tracker", "states", "copy", "rule_log")
+PATCHES = ("tensorflow", "validator", "events", "timeout", "tracker", "states", "copy", "rule_log", "runner")
 #: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
 #: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
 ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
@@ -74,7 +86,7 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=validator,events,timeout,tracker,states,copy,rule_log to run without them."
+        "BOT_RASA_PATCHES_SKIP=tensorflow,validator,events,timeout,tracker,states,copy,rule_log,runner to run without them."
     )
 
 
@@ -488,6 +500,162 @@ def _install_rule_log() -> None:
     RulePolicy.format_tracker_states = staticmethod(lazy_state_format(Policy.format_tracker_states))  # type: ignore[method-assign]
 
 
+# -------------------------------------------------------------------------------------- runner
+
+#: Rasa 3.6.21's graph runner, whose result `runner` gives without dask (sha256 of `inspect.getsource`).
+RUNNER_SOURCES = {
+    "DaskGraphRunner.run": "45f0f52f574f3aa9546a552bf671183e171092c18b66e97f5771a7fa295de37e",
+    "DaskGraphRunner._build_dask_graph": "5bb99f974d512a36acb61caaf77aafc851b90c04ce4d02c262f230c75086cbee",
+    "DaskGraphRunner._add_inputs_to_graph": "d04a0ca2df6241c16997b89d63e2ca89cd1d43bd5f9920843a2a86cb4286ac73",
+    "GraphSchema.minimal_graph_schema": "58dfb30335499fff7640e0d4ea6c0a715e23abc27e641b05636798db7bb4f9fe",
+}
+RUNNER_LOGGER = "rasa.engine.runner.dask"
+
+
+def _run_plan(runner: Any, targets: tuple) -> Optional[tuple]:
+    """The nodes the targets need, each after the nodes it needs: ((name, node, needs), ...); None
+    when a target is not a node (Rasa's runner answers that case)."""
+    plans = runner.__dict__.setdefault("_bot_run_plans", {})
+    if targets in plans:
+        return plans[targets]
+    schema = runner._graph_schema.minimal_graph_schema(list(targets))
+    plan: Optional[tuple] = None
+    if all(target in schema.nodes for target in targets):
+        order: list = []
+        placed: set = set()
+
+        def place(name: str, path: tuple) -> None:
+            if name in placed or name not in schema.nodes:
+                return
+            if name in path:
+                raise ValueError(f"the graph has a cycle through {name!r}")
+            for need in schema.nodes[name].needs.values():
+                place(need, (*path, name))
+            placed.add(name)
+            order.append(name)
+
+        for name in schema.nodes:
+            place(name, ())
+        plan = tuple((name, runner._instantiated_nodes[name], tuple(schema.nodes[name].needs.values())) for name in order)
+    plans[targets] = plan
+    return plan
+
+
+def sequential_run(original: Any) -> Any:
+    def run(self: Any, inputs: Optional[dict] = None, targets: Optional[list] = None) -> dict:
+        """Rasa's `DaskGraphRunner.run`: each node called with its needs' outputs (an input, or a
+        node run before it; the name itself when neither, as dask passes it), in dependency order."""
+        from rasa.engine.exceptions import GraphRunError
+
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        plan = _run_plan(self, run_targets)
+        if plan is None or (inputs and any(name in inputs for name, _, _ in plan)):
+            return original(self, inputs, targets)  # a target or an input that is not what Rasa runs here
+        results: dict = {}
+        if inputs:
+            graph = dict.fromkeys(name for name, _, _ in plan)
+            self._add_inputs_to_graph(inputs, graph)  # Rasa's own check of input names
+            results = {name: graph[name] for name in inputs}
+        if logging.getLogger(RUNNER_LOGGER).isEnabledFor(logging.DEBUG):
+            logging.getLogger(RUNNER_LOGGER).debug(
+                f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}.")
+        try:
+            for name, node, needs in plan:
+                results[name] = node(*(results.get(need, need) for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(results[target] for target in run_targets)
+
+    return run
+
+
+def _install_runner() -> None:
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    for name, digest in RUNNER_SOURCES.items():
+        owner, attribute = name.split(".")
+        cls = DaskGraphRunner if owner == "DaskGraphRunner" else GraphSchema
+        _require(_source_hash(getattr(cls, attribute)) == digest, f"{name} is not Rasa 3.6.21's")
+    DaskGraphRunner.run = sequential_run(DaskGraphRunner.run)  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------- tensorflow
+
+#: The Rasa 3.6.21 modules that import TensorFlow and that the Rasa server imports whatever the
+#: model: the names other Rasa modules import from them, and their sources (sha256 of the file). The
+#: training callbacks and data generators come through `rasa.utils.train_utils` (imported by Rasa's
+#: core); DIET, the response selector and TED through the training schema's validator, which the
+#: model's metadata names and Rasa imports when it loads the model (it never runs in the server).
+TENSORFLOW_MODULES = {
+    "rasa.utils.tensorflow.callback": (
+        ("RasaTrainingLogger", "RasaModelCheckpoint"),
+        "745cf6fe393d9fcb354869eb639e2bf7e34a178b7e3301c1a3e036540b6ada7e"),
+    "rasa.utils.tensorflow.data_generator": (
+        ("RasaDataGenerator", "RasaBatchDataGenerator"),
+        "9d766a17c1ef507e8223a9f8436bd7ff6d2517055d5e66f59f92f76448268fd5"),
+    "rasa.nlu.classifiers.diet_classifier": (
+        ("DIETClassifier",),
+        "ca5e35c7a0305dc8720ce252f6eb1599173493c26f549a3e8de673a7b4ff5556"),
+    "rasa.nlu.selectors.response_selector": (
+        ("ResponseSelector",),
+        "590eaebc094689022eef45d68a43886e0c02089a7cfb460a8fa0f7ece9ba1f59"),
+    "rasa.core.policies.ted_policy": (
+        ("TEDPolicy",),
+        "fcb8b8dcd4be88253245f32dc3c39a2bd95110fd1876897ee7da539aee886396"),
+}
+TENSORFLOW_LEFT_OUT = (
+    "TensorFlow is left out of the Rasa server (bot.rasa_patches, change 'tensorflow'), and with it "
+    "{name}. A model whose pipeline or policies need TensorFlow runs with BOT_RASA_PATCHES_SKIP=tensorflow."
+)
+
+
+def _placeholder(name: str) -> type:
+    """A class standing for one that needs TensorFlow: it can be named (Rasa's training-schema
+    validator compares classes with it), not created, loaded or trained."""
+    message = TENSORFLOW_LEFT_OUT.format(name=name)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(message)
+
+    return type(name, (), {"__init__": refuse, "create": classmethod(refuse), "load": classmethod(refuse),
+                           "__doc__": message})
+
+
+def _file_hash(module_name: str) -> Optional[str]:
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return None
+    with open(spec.origin, "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+def _install_without_tensorflow() -> None:
+    import sys
+    import types
+
+    from bot import frameworks
+
+    if any(sys.modules.get(name) for name in (*TENSORFLOW_MODULES, "tensorflow")):
+        raise RuntimeError("bot.rasa_patches: TensorFlow is imported already: the 'tensorflow' change is installed "
+                           "before Rasa's core is imported (bot.rasa_runtime does it first thing)")
+    for module_name, (names, digest) in TENSORFLOW_MODULES.items():
+        _require(_file_hash(module_name) == digest, f"{module_name} is not Rasa 3.6.21's")
+    import importlib
+
+    for module_name, (names, _) in TENSORFLOW_MODULES.items():
+        parent, _, child = module_name.rpartition(".")
+        module = types.ModuleType(module_name, TENSORFLOW_LEFT_OUT.format(name=module_name))
+        for name in names:
+            setattr(module, name, _placeholder(name))
+        sys.modules[module_name] = module
+        setattr(importlib.import_module(parent), child, module)  # packages without TensorFlow
+    frameworks.leave_out()
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -511,6 +679,8 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
     installed = tuple(name for name in PATCHES if name not in skipped)
     if installed:
         check_rasa_version()
+    if "tensorflow" in installed:
+        _install_without_tensorflow()
     if "validator" in installed:
         _install_validator()
     if "events" in installed:
@@ -525,6 +695,8 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_copy()
     if "rule_log" in installed:
         _install_rule_log()
+    if "runner" in installed:
+        _install_runner()
     _installed = installed
     logger.info("rasa_patches.installed: %s (action timeout %s)", ", ".join(installed) or "none",
                 f"{action_timeout:g} s" if action_timeout and "timeout" in installed else "Rasa's default")

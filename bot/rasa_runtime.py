@@ -9,7 +9,8 @@ process in one explicit place, rather than as a side effect of Rasa importing a 
 
 - files it creates are readable by the owner only (umask 077; `var/` 0700, its files 0600);
 - personal data is removed from every log line, exception text and traceback (`bot.logs`);
-- for the action server (`run actions`): TensorFlow, JAX and PyTorch are left out (`bot.frameworks`);
+- for the action server (`run actions`): TensorFlow, JAX and PyTorch are left out (`bot.frameworks`;
+  the Rasa server leaves them out through its `tensorflow` patch);
 - for the Rasa server (`run` without `actions`): the changes of `bot.rasa_patches`, after checking
   that the installed Rasa is one they were written for, with the action endpoint's `timeout` read
   from the endpoints file; and the knowledge the channels' apology names the official website from

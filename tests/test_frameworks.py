@@ -1,5 +1,6 @@
 """The action server and the pages run without TensorFlow, JAX and PyTorch (bot.frameworks), and
-still detect languages, find places and answer questions; the Rasa server and training keep them."""
+still detect languages, find places and answer questions; training keeps them (the Rasa server
+leaves them out too: tests/test_rasa_patches.py, change 'tensorflow')."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_the_action_server_answers_without_tensorflow_jax_or_pytorch() -> None:
     assert result.stdout.split() == ["en", "True", "protection_duration", "none"]
 
 
-def test_the_rasa_server_and_training_keep_tensorflow() -> None:
+def test_training_keeps_tensorflow() -> None:
     result = run_python("""
         import sys
         from bot import rasa_runtime

@@ -606,6 +606,180 @@ def test_the_action_timeout_is_read_from_the_endpoints_file(tmp_path: Path) -> N
         rasa_patches.action_timeout_of(str(endpoints))
 
 
+# -------------------------------------------------------------------------------------- runner
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from rasa.core.agent import load_agent
+
+    loaded = asyncio.run(load_agent(model_path=str(ROOT / "models" / "assistant.tar.gz")))
+    assert loaded.is_ready()
+    return loaded
+
+
+def test_the_rasa_code_the_runner_change_replaces_is_the_one_it_was_written_for() -> None:
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    for name, digest in rasa_patches.RUNNER_SOURCES.items():
+        owner, attribute = name.split(".")
+        cls = DaskGraphRunner if owner == "DaskGraphRunner" else GraphSchema
+        assert rasa_patches._source_hash(getattr(cls, attribute)) == digest, name
+
+
+RUNNER_TEXTS = (
+    "How do I register for temporary protection?", "Mon fils a 9 ans, comment l'inscrire dans une école ?",
+    "Wij wonen in Aalst en hebben geen huis meer", "Скільки триває тимчасовий захист?", "привіт", "", "???",
+    "/greet", "will it be foggy on the E40 tomorrow morning", "Ik woon in Luik en zoek een psycholoog",
+)
+
+
+def test_the_runner_change_gives_rasas_outputs_for_the_model(agent) -> None:
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    runner = agent.processor.graph_runner
+    metadata = agent.processor.model_metadata
+    original = DaskGraphRunner.run
+    sequential = rasa_patches.sequential_run(original)
+    tracker = DialogueStateTracker.from_events("runner", [ActionExecuted("action_listen")], agent.domain.slots)
+    for text in RUNNER_TEXTS:
+        inputs = {"__message__": [UserMessage(text, sender_id="runner")], "__tracker__": tracker}
+        ours = sequential(runner, inputs, [metadata.nlu_target])
+        rasas = original(runner, inputs, [metadata.nlu_target])
+        assert list(ours) == list(rasas) == [metadata.nlu_target]
+        parsed = ours[metadata.nlu_target][0].as_dict(only_output_properties=True)
+        assert parsed == rasas[metadata.nlu_target][0].as_dict(only_output_properties=True), text
+        tracker.update(UserUttered(text, parse_data=parsed))
+        for _ in range(2):
+            ours = sequential(runner, {"__tracker__": tracker}, [metadata.core_target])[metadata.core_target]
+            rasas = original(runner, {"__tracker__": tracker}, [metadata.core_target])[metadata.core_target]
+            assert (ours.probabilities, ours.policy_name, ours.events, ours.optional_events, ours.is_end_to_end_prediction,
+                    ours.is_no_user_prediction, ours.diagnostic_data, ours.action_metadata) == (
+                    rasas.probabilities, rasas.policy_name, rasas.events, rasas.optional_events,
+                    rasas.is_end_to_end_prediction, rasas.is_no_user_prediction, rasas.diagnostic_data,
+                    rasas.action_metadata), text
+            action = agent.domain.action_names_or_texts[ours.max_confidence_index]
+            tracker.update(ActionExecuted(action))
+            if action == "action_listen":
+                break
+            tracker.update(BotUttered("…"))
+
+
+def test_the_runner_change_leaves_what_it_does_not_run_to_rasa(agent, caplog) -> None:
+    import logging
+
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner = agent.processor.graph_runner
+    sequential = rasa_patches.sequential_run(DaskGraphRunner.run)
+    # a target that is an input, not a node: Rasa's own runner answers (the input itself)
+    assert sequential(runner, {"__tracker__": "t", "x": 1}, ["x"]) == DaskGraphRunner.run(runner, {"x": 1}, ["x"]) == {"x": 1}
+    # an input named after a node it runs is refused as Rasa refuses it
+    node = next(iter(runner._graph_schema.minimal_graph_schema([agent.processor.model_metadata.nlu_target]).nodes))
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        sequential(runner, {"__message__": node}, [agent.processor.model_metadata.nlu_target])
+    # the debug line, only with debug logging on
+    with caplog.at_level(logging.DEBUG, logger=rasa_patches.RUNNER_LOGGER):
+        sequential(runner, {"__tracker__": None, "__message__": []}, [agent.processor.model_metadata.nlu_target])
+    assert any(r.getMessage().startswith("Running graph with inputs:") for r in caplog.records)
+
+
+# ---------------------------------------------------------------------------------- tensorflow
+
+
+def _rasa_imports_from(module_name: str) -> dict:
+    """{importing Rasa module: names it imports from `module_name`}, over all of Rasa's source."""
+    import ast
+    import rasa
+
+    found: dict = {}
+    package = Path(rasa.__file__).parent
+    for path in package.rglob("*.py"):
+        importer = "rasa." + ".".join(path.relative_to(package).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == module_name:
+                found.setdefault(importer, set()).update(alias.name for alias in node.names)
+            elif isinstance(node, ast.Import) and any(alias.name == module_name for alias in node.names):
+                found.setdefault(importer, set()).add("*")
+    return found
+
+
+def _imports_tensorflow(module_name: str) -> bool:
+    import ast
+    import importlib.util
+
+    source = Path(importlib.util.find_spec(module_name).origin).read_text(encoding="utf-8")
+    return any(isinstance(node, (ast.Import, ast.ImportFrom)) and
+               any((getattr(node, "module", None) or alias.name).split(".")[0] == "tensorflow" for alias in node.names)
+               for node in ast.walk(ast.parse(source)))
+
+
+def test_the_rasa_modules_the_tensorflow_change_replaces_are_the_ones_it_was_written_for() -> None:
+    for module_name, (names, digest) in rasa_patches.TENSORFLOW_MODULES.items():
+        assert rasa_patches._file_hash(module_name) == digest, module_name
+        # every Rasa module that could be imported in the server without TensorFlow (one that does
+        # not import it itself, and is not replaced) imports only names the placeholder has
+        for importer, imported in _rasa_imports_from(module_name).items():
+            if importer in rasa_patches.TENSORFLOW_MODULES or _imports_tensorflow(importer):
+                continue
+            assert imported <= set(names), (importer, module_name, imported - set(names))
+
+
+def test_the_rasa_server_loads_the_model_and_understands_without_tensorflow() -> None:
+    result = run_python("""
+        import asyncio, sys
+        from bot import rasa_runtime
+        rasa_runtime.prepare(["run", "--model", "models/assistant.tar.gz"])
+        import rasa.__main__, rasa.server, rasa.core.run  # everything `rasa run` imports before the model
+        from rasa.core.agent import load_agent
+        agent = asyncio.run(load_agent(model_path="models/assistant.tar.gz"))
+        intent = asyncio.run(agent.parse_message("Скільки триває тимчасовий захист?"))["intent"]["name"]
+        left = sorted(m for m in ("tensorflow", "jax", "torch") if sys.modules.get(m) is not None)
+        print("RESULT", agent.is_ready(), intent, *left or ["none"])
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "RESULT True ask_protection_duration none" in result.stdout, result.stdout[-500:]
+
+
+def test_a_model_that_needs_tensorflow_says_how_to_keep_it() -> None:
+    result = run_python("""
+        from bot import rasa_runtime
+        rasa_runtime.prepare(["run"])
+        from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+        from rasa.core.policies.ted_policy import TEDPolicy
+        for component in (DIETClassifier, TEDPolicy):
+            try:
+                component.load({}, None, None, None)
+            except RuntimeError as error:
+                print(error)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("BOT_RASA_PATCHES_SKIP=tensorflow") == 2, result.stdout
+    assert "DIETClassifier" in result.stdout and "TEDPolicy" in result.stdout
+
+
+def test_the_tensorflow_change_is_refused_once_tensorflow_is_imported() -> None:
+    result = run_python("""
+        import rasa.utils.train_utils  # imports TensorFlow
+        from bot import rasa_patches
+        rasa_patches.install()
+    """)
+    assert result.returncode != 0 and "TensorFlow is imported already" in result.stderr, result.stderr[-2000:]
+    kept = run_python("""
+        import sys
+        from bot import rasa_runtime
+        rasa_runtime.prepare(["run"])
+        import rasa.utils.train_utils
+        print(sys.modules["tensorflow"] is not None)
+    """, BOT_RASA_PATCHES_SKIP="tensorflow")
+    assert kept.returncode == 0 and kept.stdout.split()[-1:] == ["True"], kept.stderr[-2000:]
+
+
 # ------------------------------------------------------------------------------------- install
 
 
@@ -627,12 +801,12 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
     endpoints.write_text('action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n  timeout: 4\n')
     server = run_python(f"""
         from bot import rasa_runtime, rasa_patches
-        import rasa.core.actions.action as a
         print(",".join(rasa_runtime.prepare(["run", "--model", "m.tar.gz", "--endpoints", {str(endpoints)!r}])))
+        import rasa.core.actions.action as a
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["validator,events,timeout,tracker,states,copy,rule_log", "4.0", "True"]
+    assert server.stdout.split() == ["tensorflow,validator,events,timeout,tracker,states,copy,rule_log,runner", "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -640,10 +814,12 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
     assert actions.returncode == 0 and actions.stdout.split() == ["()", "None"], actions.stderr[-2000:]
     skipped = run_python(f"""
         from bot import rasa_runtime
+        installed = rasa_runtime.prepare(["run", "--endpoints={endpoints}"])
         import rasa.core.actions.action as a
-        print(rasa_runtime.prepare(["run", "--endpoints={endpoints}"]), a.DEFAULT_REQUEST_TIMEOUT)
+        print(installed, a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('events',", "'tracker',", "'states',", "'copy',", "'rule_log')", "300"], skipped.stderr[-2000:]
+    assert skipped.stdout.split() == ["('tensorflow',", "'events',", "'tracker',", "'states',", "'copy',", "'rule_log',", "'runner')",
+                                      "300"], skipped.stderr[-2000:]
 
 
 def test_an_unknown_patch_name_to_skip_is_refused() -> None:
