@@ -9,7 +9,7 @@ run() { .venv/bin/python -m bench.run --no-stock --levels 10 50 --seconds "${BEN
 
 run --skip-training --label "this assistant"
 # The changes to Rasa's hot paths (bot/rasa_patches.py), all and one at a time.
-run --skip-training --label "without the Rasa patches" --env BOT_RASA_PATCHES_SKIP=tensorflow,validator,events,timeout,tracker,states,copy,rule_log,runner
+run --skip-training --label "without the Rasa patches" --env BOT_RASA_PATCHES_SKIP=tensorflow,validator,events,timeout,tracker,states,copy,rule_log,rule_window,runner
 run --skip-training --label "without the cached response validator" --env BOT_RASA_PATCHES_SKIP=validator
 run --skip-training --label "without the event type table" --env BOT_RASA_PATCHES_SKIP=events
 # Long conversations (issue 14): the tracker cache, the current-turn action call, the incremental states.

@@ -36,6 +36,13 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
   `rasa.utils.train_utils`), which are replaced by placeholders that refuse to be used; TensorFlow,
   JAX and PyTorch are then left out of the process (`bot.frameworks`). Training keeps TensorFlow; a
   model whose pipeline needs it fails at start-up: keep it with BOT_RASA_PATCHES_SKIP=tensorflow;
+- `rule_window`: RulePolicy reads every state of the session on every prediction, although a rule
+  can only match its last few (the longest rule's length): from the longest rule's length on, every
+  rule still possible stays possible, and states further back change nothing it decides. It is
+  handed the last (longest rule + 2) states, copied from the `states` change's memory, instead of
+  copies of all of them, so a turn no longer costs more the longer the session (not with debug
+  logging on for RulePolicy, whose debug line shows every state); checked against Rasa's prediction
+  on every step of long generated conversations by the contract test;
 - `runner`: the model's graph (three runs a turn: the NLU pipeline, then the policies before each
   action) is run by calling its nodes in dependency order, as `dask.get` does, without building a
   dask graph, working out the nodes the targets need and formatting the whole tracker into a debug
@@ -48,6 +55,7 @@ with a message saying what to check, unless BOT_RASA_PATCHES_ANY_VERSION=1.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import itertools
 import logging
@@ -62,7 +70,8 @@ logger = logging.getLogger(__name__)
 SUPPORTED_RASA = ("3.6.21",)
 #: The changes by name, so the benchmark can measure Rasa without one of them
 #: (BOT_RASA_PATCHES_SKIP=validator,events); production installs all.
-PATCHES = ("tensorflow", "validator", "events", "timeout", "tracker", "states", "copy", "rule_log", "runner")
+PATCHES = ("tensorflow", "validator", "events", "timeout", "tracker", "states", "copy", "rule_log", "rule_window",
+           "runner")
 #: What the actions (actions/) read of rasa_sdk's Tracker: the `tracker` change sends everything
 #: these need (tests/test_rasa_patches.py checks actions/ reads nothing else).
 ACTIONS_READ = frozenset({"latest_message", "get_slot", "sender_id", "get_latest_input_channel"})
@@ -86,7 +95,8 @@ def check_rasa_version(version: Optional[str] = None) -> None:
         f"bot.rasa_patches was written for Rasa {', '.join(SUPPORTED_RASA)}, not {version}. Check each change "
         "in bot/rasa_patches.py against this Rasa (run tests/test_rasa_patches.py), add the version to "
         "SUPPORTED_RASA, or start with BOT_RASA_PATCHES_ANY_VERSION=1 to install them anyway, or with "
-        "BOT_RASA_PATCHES_SKIP=tensorflow,validator,events,timeout,tracker,states,copy,rule_log,runner to run without them."
+        "BOT_RASA_PATCHES_SKIP=tensorflow,validator,events,timeout,tracker,states,copy,rule_log,rule_window,runner to "
+        "run without them."
     )
 
 
@@ -257,6 +267,9 @@ STATES_SOURCES = {
 }
 
 _memos: dict = {}
+#: Set by `rule_window` while RulePolicy builds its prediction states: how many of the last states
+#: it needs (None: all).
+_rule_window: "contextvars.ContextVar[Optional[int]]" = contextvars.ContextVar("bot_rule_window", default=None)
 
 
 def _memo_of(tracker: Any) -> Optional[dict]:
@@ -389,7 +402,10 @@ def incremental_states(original: Any) -> Any:
             replay.update(event)
         run["applied"] = applied
         # The last step (the state after every event) on a copy: the next call continues before it.
-        last = {**run, "states": [_copy_state(s) for s in run["states"]],
+        # Only the last states when RulePolicy asks for its window (`rule_window`).
+        window = _rule_window.get()
+        states = run["states"][-window:] if window else run["states"]
+        last = {**run, "states": [_copy_state(s) for s in states],
                 "last_ml_action_sub_state": copy.copy(run["last_ml_action_sub_state"])}
         _state_step(self, last, replay, False, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         return last["states"]
@@ -498,6 +514,80 @@ def _install_rule_log() -> None:
     _require(_source_hash(Policy.format_tracker_states) == RULE_LOG_SOURCES["Policy.format_tracker_states"],
              "Policy.format_tracker_states is not Rasa 3.6.21's")
     RulePolicy.format_tracker_states = staticmethod(lazy_state_format(Policy.format_tracker_states))  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------- rule_window
+
+#: Rasa 3.6.21's code whose result depends only on the last (longest rule + 1) states, as read for
+#: `rule_window` (sha256 of `inspect.getsource`): RulePolicy's prediction and the featurizer's steps
+#: (each changes one state at a time, or the last one).
+RULE_WINDOW_SOURCES = {
+    "Policy._prediction_states": "ed9b82bed2f26ad7a0de61709e02339983912bece614191089c3adba60cf1452",
+    "RulePolicy.predict_action_probabilities": "301c6695cd5011b41d997d450b759927a1c8c0c510687352c3daf3eb98e616af",
+    "RulePolicy._predict": "f5182d8a10639e14d2643795210767a17fc4c8b5c2852b946f41c6c9f1a8a4e0",
+    "RulePolicy._find_action_from_rules": "be6da6ee0f5429bd9bbded9f22186f3729469e5b392949493fd34a00ef9531d9",
+    "RulePolicy._get_possible_keys": "2915fd81711e194c6d667728e00bd0e51e9c1c2791a0be14c55f0ef9938f9936",
+    "RulePolicy._is_rule_applicable": "64a108b016b46e573d6020b755a6036439dc207a364b45c9ea5dcb0f18dc7068",
+    "RulePolicy._create_feature_key": "641eda8d019918ce3001989a2b64c1d32281ede2fd2f68a4e17693a3c47c4e71",
+    "RulePolicy._rule_prediction": "90316ddf7eb4b3140d45f21e51ca072c212ba28329077d99cb618191456f273f",
+    "MaxHistoryTrackerFeaturizer.prediction_states": "451caf09a389e8719ad4ee38eb97dfd10b4743cd3928f1f9569779394fd3462e",
+    "MaxHistoryTrackerFeaturizer.slice_state_history": "f90eb9f4789d2c104d5c471557bdefdb7746cc483b43e92c5d270a50f4e4f443",
+    "TrackerFeaturizer._choose_last_user_input": "0a4f5a414bf19fbbb2d8c4b0ce47e65ccdcb50bfea656b87ed4b7fa9f14a9bfa",
+    "TrackerFeaturizer._remove_user_text_if_intent": "b0dc0d2430e6b41e6ff8dd5306ef06ed9a7992c707e34ef3a65f03b19102260f",
+}
+#: States beyond the longest rule handed to RulePolicy: one so that the key it makes of the states
+#: when no rule matches is longer than any rule (it is looked up among the rules), one to spare.
+RULE_WINDOW_MARGIN = 2
+
+
+def rule_window_of(policy: Any) -> Optional[int]:
+    """The number of last states `policy`'s rules can look at, plus the margin (None: no rules)."""
+    import json
+
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    found = policy.__dict__.get("_bot_rule_window", False)
+    if found is False:
+        keys = [*policy.lookup.get(RULES, {}), *policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})]
+        found = max((len(json.loads(key)) for key in keys), default=0) + RULE_WINDOW_MARGIN if keys else None
+        policy.__dict__["_bot_rule_window"] = found
+    return found
+
+
+def windowed_prediction_states(original: Any) -> Any:
+    def _prediction_states(self: Any, tracker: Any, domain: Any, use_text_for_last_user_input: bool = False,
+                           rule_only_data: Any = None) -> list:
+        """Rasa's prediction states, of which RulePolicy is given the last it can use."""
+        window = None if logging.getLogger(RULE_POLICY_LOGGER).isEnabledFor(logging.DEBUG) else rule_window_of(self)
+        token = _rule_window.set(window)
+        try:
+            return original(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+        finally:
+            _rule_window.reset(token)
+
+    return _prediction_states
+
+
+def _rule_window_classes() -> dict:
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer, TrackerFeaturizer
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    return {"Policy": Policy, "RulePolicy": RulePolicy, "MaxHistoryTrackerFeaturizer": MaxHistoryTrackerFeaturizer,
+            "TrackerFeaturizer": TrackerFeaturizer}
+
+
+def _install_rule_window() -> None:
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    classes = _rule_window_classes()
+    for name, digest in RULE_WINDOW_SOURCES.items():
+        owner, attribute = name.split(".")
+        _require(_source_hash(getattr(classes[owner], attribute)) == digest, f"{name} is not Rasa 3.6.21's")
+    _require("_prediction_states" not in RulePolicy.__dict__, "RulePolicy has its own _prediction_states")
+    _require(RulePolicy.get_default_config().get("max_history") is None, "RulePolicy's featurizer keeps a bounded history")
+    RulePolicy._prediction_states = windowed_prediction_states(Policy._prediction_states)  # type: ignore[method-assign]
 
 
 # -------------------------------------------------------------------------------------- runner
@@ -695,6 +785,10 @@ def install(skip: Optional[Iterable[str]] = None, action_timeout: Optional[float
         _install_copy()
     if "rule_log" in installed:
         _install_rule_log()
+    if "rule_window" in installed:
+        if "states" not in installed:
+            raise ValueError("the Rasa patch 'rule_window' needs 'states' (it narrows what 'states' hands out)")
+        _install_rule_window()
     if "runner" in installed:
         _install_runner()
     _installed = installed

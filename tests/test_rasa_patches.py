@@ -477,6 +477,98 @@ def test_the_states_change_gives_rasas_answer_at_every_step(seed: int, monkeypat
             assert tracker.past_states(domain) == original_states(domain, tracker)
 
 
+def test_the_rasa_code_the_rule_window_relies_on_is_the_one_it_was_written_for() -> None:
+    classes = rasa_patches._rule_window_classes()
+    for name, digest in rasa_patches.RULE_WINDOW_SOURCES.items():
+        owner, attribute = name.split(".")
+        assert rasa_patches._source_hash(getattr(classes[owner], attribute)) == digest, name
+
+
+def _rule_policy(agent):  # type: ignore[no-untyped-def]
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    return next(node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+                if isinstance(getattr(node, "_component", None), RulePolicy))
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_the_rule_window_gives_rasas_prediction_at_every_step(agent, seed: int, monkeypatch) -> None:
+    """The model's RulePolicy over long generated conversations: at every step, given only the
+    last states (with the `states` change, as in the server), it predicts what Rasa's own code
+    predicts from every state."""
+    import logging
+    import random
+
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    policy, domain = _rule_policy(agent), agent.domain
+    window = rasa_patches.rule_window_of(policy)
+    assert window is not None and 3 <= window < 40
+    plain = {(DialogueStateTracker, "applied_events"): DialogueStateTracker.applied_events,
+             (Domain, "states_for_tracker_history"): Domain.states_for_tracker_history,
+             (RulePolicy, "_prediction_states"): Policy._prediction_states}
+    patched = {(DialogueStateTracker, "applied_events"): rasa_patches.incremental_applied_events(DialogueStateTracker.applied_events),
+               (Domain, "states_for_tracker_history"): rasa_patches.incremental_states(Domain.states_for_tracker_history),
+               (RulePolicy, "_prediction_states"): rasa_patches.windowed_prediction_states(Policy._prediction_states)}
+
+    def predict(methods: dict):  # type: ignore[no-untyped-def]
+        for (cls, name), method in methods.items():
+            monkeypatch.setattr(cls, name, method)
+        return policy.predict_action_probabilities(tracker, domain)
+
+    logging.getLogger(rasa_patches.RULE_POLICY_LOGGER).setLevel(logging.INFO)
+    rng = random.Random(seed)
+    tracker = DialogueStateTracker("s", domain.slots)
+    longest = 0
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, FollowupAction
+
+    known = set(domain.action_names_or_texts)
+    for step in range(240):
+        events = _random_event(rng, step)
+        if any(isinstance(e, ActiveLoop) or (isinstance(e, (ActionExecuted, FollowupAction)) and e.action_name not in known)
+               for e in events):
+            continue  # this model has no forms: a loop it does not know is not a conversation it can have
+        for event in events:
+            tracker.update(event)
+        ours, rasas = predict(patched), predict(plain)
+        assert (ours.probabilities, ours.events, ours.hide_rule_turn, ours.is_end_to_end_prediction,
+                ours.is_no_user_prediction) == (rasas.probabilities, rasas.events, rasas.hide_rule_turn,
+                                                rasas.is_end_to_end_prediction, rasas.is_no_user_prediction), step
+        longest = max(longest, len(tracker.past_states(domain)))
+    assert longest > 3 * window  # the window did leave states out
+
+
+def test_the_rule_window_is_not_used_with_debug_logging_on(agent, monkeypatch) -> None:
+    """With RulePolicy's debug line on, it is given (and writes) every state, as Rasa does."""
+    import logging
+
+    from rasa.core.policies.policy import Policy
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    policy, domain = _rule_policy(agent), agent.domain
+    monkeypatch.setattr(Domain, "states_for_tracker_history", rasa_patches.incremental_states(Domain.states_for_tracker_history))
+    windowed = rasa_patches.windowed_prediction_states(Policy._prediction_states)
+    tracker = DialogueStateTracker("s", domain.slots)
+    for i in range(40):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"m{i}", {"name": "greet", "confidence": 1.0}))
+        tracker.update(ActionExecuted("action_greet_user"))
+    logger = logging.getLogger(rasa_patches.RULE_POLICY_LOGGER)
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert len(windowed(policy, tracker, domain)) == rasa_patches.rule_window_of(policy) + 1
+        logger.setLevel(logging.DEBUG)
+        assert len(windowed(policy, tracker, domain)) == len(Policy._prediction_states(policy, tracker, domain)) > 80
+    finally:
+        logger.setLevel(level)
+
+
 def test_the_states_change_leaves_other_trackers_to_rasa() -> None:
     """Training trackers, rule trackers and trackers with a bounded history: Rasa's own code."""
     from rasa.shared.core.events import ActionExecuted
@@ -806,7 +898,8 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         print(a.DEFAULT_REQUEST_TIMEOUT, a.RemoteAction._validate_action_result is rasa_patches._validate_action_result)
     """)
     assert server.returncode == 0, server.stderr[-2000:]
-    assert server.stdout.split() == ["tensorflow,validator,events,timeout,tracker,states,copy,rule_log,runner", "4.0", "True"]
+    assert server.stdout.split() == ["tensorflow,validator,events,timeout,tracker,states,copy,rule_log,rule_window,runner",
+                                     "4.0", "True"]
     actions = run_python("""
         from bot import rasa_runtime, rasa_patches
         print(rasa_runtime.prepare(["run", "actions", "--actions", "actions"]), rasa_patches.installed())
@@ -818,7 +911,7 @@ def test_the_entry_point_installs_the_patches_for_the_rasa_server_only(tmp_path:
         import rasa.core.actions.action as a
         print(installed, a.DEFAULT_REQUEST_TIMEOUT)
     """, BOT_RASA_PATCHES_SKIP="validator,timeout")
-    assert skipped.stdout.split() == ["('tensorflow',", "'events',", "'tracker',", "'states',", "'copy',", "'rule_log',", "'runner')",
+    assert skipped.stdout.split() == ["('tensorflow',", "'events',", "'tracker',", "'states',", "'copy',", "'rule_log',", "'rule_window',", "'runner')",
                                       "300"], skipped.stderr[-2000:]
 
 
