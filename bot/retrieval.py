@@ -232,6 +232,46 @@ _WHEN = re.compile(
 )
 
 
+#: Month names that are also common words ("may I", "to march"): a month only beside a year.
+_AMBIGUOUS_MONTHS = frozenset({"may", "march"})
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@lru_cache(maxsize=1)
+def _month_forms() -> frozenset[str]:
+    """The months' names in the four languages and Russian (Babel's locale data, both the form in a
+    date and the form alone: "січня", "січень"), folded, with their Ukrainian lemmas."""
+    from babel.dates import get_month_names
+
+    forms: set[str] = set()
+    for locale in (*LANGUAGES, "ru"):
+        for context in ("format", "stand-alone"):
+            for name in get_month_names("wide", context, locale).values():
+                forms.add(_strip_accents(_fold(name)))
+                if _CYRILLIC.search(name):
+                    forms.add(_lemma_uk(_fold(name)))
+    return frozenset(forms)
+
+
+def names_a_month(text: str) -> bool:
+    """True when a question names a month ("in January 2023", "у січні", "en mars") ("may" and
+    "march" only beside a year)."""
+    has_year = bool(_YEAR.search(text or ""))
+    for raw in _WORD.findall(text or ""):
+        folded = _strip_accents(_fold(raw))
+        if folded in _AMBIGUOUS_MONTHS and not has_year:
+            continue
+        if folded in _month_forms():
+            return True
+        if _CYRILLIC.search(folded) and (
+            _lemma_uk(folded) in _month_forms()
+            # Russian after "в": "в декабре", "в мае" (Babel has "декабря", "мая")
+            or (folded.endswith("е") and {folded[:-1] + "а", folded[:-1] + "я"} & _month_forms())
+        ):
+            return True
+    return False
+
+
 def question_kind(text: str) -> Optional[str]:
     """'figure' for a how-many question, 'when' for until-when / how-long, 'howto' for a
     how/where/can-I question, else None."""
@@ -310,6 +350,9 @@ class Weights:
     examples: int = 1
     #: A question's kind matching the fact's kind (guidance for how-to, statistic for how-many).
     kind_match: float = 0.35
+    #: A how-many question naming a month: figures given month by month (three months or more)
+    #: before the totals that name the same month as their date.
+    month_series: float = 0.35
     #: Figures shown for a how-to question, or guidance for a how-many question.
     kind_mismatch: float = -0.25
     #: Guidance slightly ahead of context and figures when the question says nothing of its kind.
@@ -586,6 +629,7 @@ class Retriever:
         self._guidance = np.array([f.is_guidance for f in facts], dtype=bool)
         self._statistic = np.array([f.is_statistic for f in facts], dtype=bool)
         self._dated = np.array([any(v.kind in ("date", "month") for v in f.values.values()) for f in facts], dtype=bool)
+        self._month_series = np.array([sum(v.kind == "month" for v in f.values.values()) >= 3 for f in facts], dtype=bool)
         self._current = np.array([f.current for f in facts], dtype=bool)
         self._region = np.array([f.region for f in facts], dtype=object)
         self._living = np.array([f.region in LIVING_REGIONS for f in facts], dtype=bool)
@@ -648,6 +692,8 @@ class Retriever:
             score += np.where(self._guidance, w.kind_match, np.where(self._statistic, w.kind_mismatch, 0.0))
         elif kind == "figure":
             score += np.where(self._statistic, w.kind_match, np.where(self._guidance, w.kind_mismatch, 0.0))
+            if names_a_month(query.text):
+                score += np.where(self._month_series, w.month_series, 0.0)
         elif kind == "when":
             score += np.where(self._dated, w.kind_match, 0.0)
         else:

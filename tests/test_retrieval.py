@@ -12,6 +12,7 @@ from bot.retrieval import (
     analyse,
     coarse,
     load_example_questions,
+    names_a_month,
     question_kind,
     retriever_for,
     topic_prior,
@@ -141,3 +142,26 @@ def test_example_questions_name_current_facts(project_knowledge) -> None:
     unknown = [fid for fid in examples if fid not in project_knowledge.by_id]
     replaced = [fid for fid in examples if fid in project_knowledge.by_id and not project_knowledge.by_id[fid].current]
     assert not unknown and not replaced, (unknown, replaced)
+
+
+@pytest.mark.parametrize(
+    "text,named",
+    [
+        ("Скільки посвідчень видали у квітні 2022?", True),
+        ("Сколько было в декабре?", True),
+        ("Hoeveel attesten in september?", True),
+        ("Combien d'attestations en février 2023 ?", True),
+        ("How many in May 2022?", True),
+        ("May I work with this status?", False),
+        ("Скільки всього посвідчень видали?", False),
+    ],
+)
+def test_a_month_is_recognised_in_every_language(text: str, named: bool) -> None:
+    assert names_a_month(text) is named
+
+
+def test_a_figure_question_naming_a_month_leads_with_the_monthly_figures(retriever) -> None:
+    for text, lang in (("Скільки посвідчень про тимчасовий захист видали у квітні 2022?", "uk"),
+                       ("How many protection certificates were handed out in April 2022?", "en")):
+        hits = retriever.search(Query(text=text, prior={"temporary_protection": 0.6, "statistics": 0.3}, lang=lang))
+        assert hits[0].fact.id == "tp.certificates.monthly", (text, [h.fact.id for h in hits[:3]])
