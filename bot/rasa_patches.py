@@ -29,13 +29,14 @@ a fault; each has a contract test against the installed Rasa (tests/test_rasa_pa
 - `rule_log`: RulePolicy formats every state of the session into text for one debug log line on
   every prediction, whether debug logging is on or not; it is formatted only when that line will be
   written (the same line with debug logging on);
-- `tensorflow`: the Rasa server runs without TensorFlow (about 400 MB and seconds of start-up), which
-  this assistant's pipeline and policies never use (config.yml: no DIET, no TED): Rasa 3.6.21's core
-  imports it at start-up through two modules only, the training callbacks and the training data
-  generators (`rasa.utils.tensorflow.callback`, `rasa.utils.tensorflow.data_generator`, imported by
-  `rasa.utils.train_utils`), which are replaced by placeholders that refuse to be used; TensorFlow,
-  JAX and PyTorch are then left out of the process (`bot.frameworks`). Training keeps TensorFlow; a
-  model whose pipeline needs it fails at start-up: keep it with BOT_RASA_PATCHES_SKIP=tensorflow;
+- `tensorflow`: the Rasa server runs without TensorFlow (about 300 MB and seconds of start-up), which
+  this assistant's pipeline and policies never use (config.yml: no DIET, no TED): Rasa 3.6.21 imports
+  it through five modules (`TENSORFLOW_MODULES`): the training callbacks and data generators, which
+  its core imports through `rasa.utils.train_utils`, and DIET, the response selector and TED, which
+  the training schema's validator imports when a model is loaded. They are replaced by placeholders
+  that can be named but refuse to be created or loaded; TensorFlow, JAX and PyTorch are then left out
+  of the process (`bot.frameworks`). Training keeps TensorFlow; a model whose pipeline needs it fails
+  at start-up, saying to keep it with BOT_RASA_PATCHES_SKIP=tensorflow;
 - `rule_window`: RulePolicy reads every state of the session on every prediction, although a rule
   can only match its last few (the longest rule's length): from the longest rule's length on, every
   rule still possible stays possible, and states further back change nothing it decides. It is
