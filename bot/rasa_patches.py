@@ -420,16 +420,30 @@ def _source_hash(function: Any) -> str:
     return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
 
 
+def changed_sources(sources: dict, *classes: type) -> list:
+    """The names ("Class.method") of `sources` whose source in the installed Rasa is not the one
+    recorded (sha256 of `inspect.getsource`); `classes` are the classes the names refer to."""
+    by_name = {cls.__name__: cls for cls in classes}
+    changed = []
+    for name, digest in sources.items():
+        owner, attribute = name.split(".")
+        if _source_hash(getattr(by_name[owner], attribute)) != digest:
+            changed.append(name)
+    return changed
+
+
+def _require_sources(sources: dict, *classes: type) -> None:
+    changed = changed_sources(sources, *classes)
+    _require(not changed, f"{', '.join(changed)} not Rasa 3.6.21's")
+
+
 def _install_states() -> None:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    _require_sources(STATES_SOURCES, DialogueStateTracker, Domain)
     applied = DialogueStateTracker.applied_events
     history = Domain.states_for_tracker_history
-    _require(_source_hash(applied) == STATES_SOURCES["DialogueStateTracker.applied_events"],
-             "DialogueStateTracker.applied_events is not Rasa 3.6.21's")
-    _require(_source_hash(history) == STATES_SOURCES["Domain.states_for_tracker_history"],
-             "Domain.states_for_tracker_history is not Rasa 3.6.21's")
     DialogueStateTracker.applied_events = incremental_applied_events(applied)  # type: ignore[method-assign]
     Domain.states_for_tracker_history = incremental_states(history)  # type: ignore[method-assign]
 
@@ -477,8 +491,7 @@ def state_copy(original: Any) -> Any:
 def _install_copy() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    for name, digest in COPY_SOURCES.items():
-        _require(_source_hash(getattr(DialogueStateTracker, name.split(".")[1])) == digest, f"{name} is not Rasa 3.6.21's")
+    _require_sources(COPY_SOURCES, DialogueStateTracker)
     DialogueStateTracker.copy = state_copy(DialogueStateTracker.copy)  # type: ignore[method-assign]
 
 
@@ -510,10 +523,7 @@ def _install_rule_log() -> None:
     from rasa.core.policies.policy import Policy
     from rasa.core.policies.rule_policy import RulePolicy
 
-    _require(_source_hash(RulePolicy._find_action_from_rules) == RULE_LOG_SOURCES["RulePolicy._find_action_from_rules"],
-             "RulePolicy._find_action_from_rules is not Rasa 3.6.21's")
-    _require(_source_hash(Policy.format_tracker_states) == RULE_LOG_SOURCES["Policy.format_tracker_states"],
-             "Policy.format_tracker_states is not Rasa 3.6.21's")
+    _require_sources(RULE_LOG_SOURCES, RulePolicy, Policy)
     RulePolicy.format_tracker_states = staticmethod(lazy_state_format(Policy.format_tracker_states))  # type: ignore[method-assign]
 
 
@@ -569,23 +579,12 @@ def windowed_prediction_states(original: Any) -> Any:
     return _prediction_states
 
 
-def _rule_window_classes() -> dict:
+def _install_rule_window() -> None:
     from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer, TrackerFeaturizer
     from rasa.core.policies.policy import Policy
     from rasa.core.policies.rule_policy import RulePolicy
 
-    return {"Policy": Policy, "RulePolicy": RulePolicy, "MaxHistoryTrackerFeaturizer": MaxHistoryTrackerFeaturizer,
-            "TrackerFeaturizer": TrackerFeaturizer}
-
-
-def _install_rule_window() -> None:
-    from rasa.core.policies.policy import Policy
-    from rasa.core.policies.rule_policy import RulePolicy
-
-    classes = _rule_window_classes()
-    for name, digest in RULE_WINDOW_SOURCES.items():
-        owner, attribute = name.split(".")
-        _require(_source_hash(getattr(classes[owner], attribute)) == digest, f"{name} is not Rasa 3.6.21's")
+    _require_sources(RULE_WINDOW_SOURCES, Policy, RulePolicy, MaxHistoryTrackerFeaturizer, TrackerFeaturizer)
     _require("_prediction_states" not in RulePolicy.__dict__, "RulePolicy has its own _prediction_states")
     _require(RulePolicy.get_default_config().get("max_history") is None, "RulePolicy's featurizer keeps a bounded history")
     RulePolicy._prediction_states = windowed_prediction_states(Policy._prediction_states)  # type: ignore[method-assign]
@@ -609,24 +608,14 @@ def _run_plan(runner: Any, targets: tuple) -> Optional[tuple]:
     plans = runner.__dict__.setdefault("_bot_run_plans", {})
     if targets in plans:
         return plans[targets]
+    from graphlib import TopologicalSorter
+
     schema = runner._graph_schema.minimal_graph_schema(list(targets))
     plan: Optional[tuple] = None
     if all(target in schema.nodes for target in targets):
-        order: list = []
-        placed: set = set()
-
-        def place(name: str, path: tuple) -> None:
-            if name in placed or name not in schema.nodes:
-                return
-            if name in path:
-                raise ValueError(f"the graph has a cycle through {name!r}")
-            for need in schema.nodes[name].needs.values():
-                place(need, (*path, name))
-            placed.add(name)
-            order.append(name)
-
-        for name in schema.nodes:
-            place(name, ())
+        order = TopologicalSorter(
+            {name: [need for need in node.needs.values() if need in schema.nodes] for name, node in schema.nodes.items()}
+        ).static_order()
         plan = tuple((name, runner._instantiated_nodes[name], tuple(schema.nodes[name].needs.values())) for name in order)
     plans[targets] = plan
     return plan
@@ -664,10 +653,7 @@ def _install_runner() -> None:
     from rasa.engine.graph import GraphSchema
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    for name, digest in RUNNER_SOURCES.items():
-        owner, attribute = name.split(".")
-        cls = DaskGraphRunner if owner == "DaskGraphRunner" else GraphSchema
-        _require(_source_hash(getattr(cls, attribute)) == digest, f"{name} is not Rasa 3.6.21's")
+    _require_sources(RUNNER_SOURCES, DaskGraphRunner, GraphSchema)
     DaskGraphRunner.run = sequential_run(DaskGraphRunner.run)  # type: ignore[method-assign]
 
 

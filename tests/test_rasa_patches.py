@@ -385,10 +385,7 @@ def test_the_rasa_code_the_states_change_continues_is_the_one_it_copies() -> Non
     from rasa.shared.core.trackers import DialogueStateTracker
 
     assert DialogueStateTracker.applied_events.__module__ == "rasa.shared.core.trackers"  # not installed here
-    assert rasa_patches._source_hash(DialogueStateTracker.applied_events) == \
-        rasa_patches.STATES_SOURCES["DialogueStateTracker.applied_events"]
-    assert rasa_patches._source_hash(Domain.states_for_tracker_history) == \
-        rasa_patches.STATES_SOURCES["Domain.states_for_tracker_history"]
+    assert rasa_patches.changed_sources(rasa_patches.STATES_SOURCES, DialogueStateTracker, Domain) == []
     for name in ("_undo_till_previous", "_first_loop_execution_or_unhappy_path", "_undo_till_previous_loop_execution",
                  "init_copy", "generate_all_prior_trackers"):
         assert callable(getattr(DialogueStateTracker, name)), name
@@ -478,10 +475,12 @@ def test_the_states_change_gives_rasas_answer_at_every_step(seed: int, monkeypat
 
 
 def test_the_rasa_code_the_rule_window_relies_on_is_the_one_it_was_written_for() -> None:
-    classes = rasa_patches._rule_window_classes()
-    for name, digest in rasa_patches.RULE_WINDOW_SOURCES.items():
-        owner, attribute = name.split(".")
-        assert rasa_patches._source_hash(getattr(classes[owner], attribute)) == digest, name
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer, TrackerFeaturizer
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    assert rasa_patches.changed_sources(rasa_patches.RULE_WINDOW_SOURCES, Policy, RulePolicy,
+                                        MaxHistoryTrackerFeaturizer, TrackerFeaturizer) == []
 
 
 def _rule_policy(agent):  # type: ignore[no-untyped-def]
@@ -595,8 +594,7 @@ def test_the_rasa_code_the_copy_change_rebuilds_is_the_one_it_was_written_for() 
     """Contract: the copy, the replay it skips and the constructor are exactly Rasa 3.6.21's."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    for name, digest in rasa_patches.COPY_SOURCES.items():
-        assert rasa_patches._source_hash(getattr(DialogueStateTracker, name.split(".")[1])) == digest, name
+    assert rasa_patches.changed_sources(rasa_patches.COPY_SOURCES, DialogueStateTracker) == []
 
 
 def _tracker_state(tracker) -> dict:  # type: ignore[no-untyped-def]
@@ -654,9 +652,7 @@ def test_the_states_are_formatted_only_for_the_debug_line_of_the_rule_policy() -
     from rasa.core.policies.policy import Policy
     from rasa.core.policies.rule_policy import RulePolicy
 
-    for name, digest in rasa_patches.RULE_LOG_SOURCES.items():
-        owner, method = name.split(".")
-        assert rasa_patches._source_hash(getattr({"RulePolicy": RulePolicy, "Policy": Policy}[owner], method)) == digest, name
+    assert rasa_patches.changed_sources(rasa_patches.RULE_LOG_SOURCES, RulePolicy, Policy) == []
     source = inspect.getsource(RulePolicy._find_action_from_rules)
     assert source.count("format_tracker_states") == 1
     assert "current_states = self.format_tracker_states(states)" in source
@@ -710,14 +706,19 @@ def agent():
     return loaded
 
 
+def test_a_changed_rasa_source_is_named() -> None:
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    altered = {**rasa_patches.RUNNER_SOURCES, "DaskGraphRunner.run": "0" * 64}
+    assert rasa_patches.changed_sources(altered, DaskGraphRunner, GraphSchema) == ["DaskGraphRunner.run"]
+
+
 def test_the_rasa_code_the_runner_change_replaces_is_the_one_it_was_written_for() -> None:
     from rasa.engine.graph import GraphSchema
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    for name, digest in rasa_patches.RUNNER_SOURCES.items():
-        owner, attribute = name.split(".")
-        cls = DaskGraphRunner if owner == "DaskGraphRunner" else GraphSchema
-        assert rasa_patches._source_hash(getattr(cls, attribute)) == digest, name
+    assert rasa_patches.changed_sources(rasa_patches.RUNNER_SOURCES, DaskGraphRunner, GraphSchema) == []
 
 
 RUNNER_TEXTS = (
