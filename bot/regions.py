@@ -46,6 +46,10 @@ PREPOSITIONS = frozenset(
     "у в до з із зі під біля поблизу коло около под возле из во".split()
 )
 
+#: Words that are also articles or particles ("a", "de", "te", "to", "en"): an ambiguous name after
+#: them must be capitalised to count.
+WEAK_PREPOSITIONS = frozenset({"a", "de", "te", "to", "en"})
+
 
 def _fold_token(token: str) -> str:
     """Lowercase; Latin accents removed; Cyrillic endings removed from words long enough to have one."""
@@ -208,7 +212,11 @@ class Gazetteer:
     def _clearly_a_place(doc, start: int, end: int, n_words: int) -> bool:  # type: ignore[no-untyped-def]
         if n_words <= end - start + 1:
             return True
-        return start > 0 and doc[start - 1].lower_ in PREPOSITIONS
+        if start == 0 or doc[start - 1].lower_ not in PREPOSITIONS:
+            return False
+        # After an article-like word ("how to manage", "de boom", "a peer", "op te halen") only a
+        # capitalised name is a place.
+        return doc[start - 1].lower_ not in WEAK_PREPOSITIONS or doc[start].text[:1].isupper()
 
     def _find_postcodes(self, text: str) -> list[Place]:
         found = []
