@@ -272,6 +272,15 @@ def names_a_month(text: str) -> bool:
     return False
 
 
+#: Belgium named as a country (not "Belgian"), in the four languages and Russian.
+_BELGIUM = re.compile(r"\b(?:belgium|belgi[eë]|belgique|belgien)\b|бельгі[яїюєі]\w*|бельги[яиюе]\w*", re.IGNORECASE)
+
+
+def names_belgium(text: str) -> bool:
+    """True when the question names Belgium, the country ("in België", "у Бельгії")."""
+    return bool(_BELGIUM.search(text))
+
+
 def question_kind(text: str) -> Optional[str]:
     """'figure' for a how-many question, 'when' for until-when / how-long, 'howto' for a
     how/where/can-I question, else None."""
@@ -307,6 +316,8 @@ def topic_prior(intent_ranking: Iterable[Mapping[str, object]]) -> dict[str, flo
 
 # -- example questions ----------------------------------------------------------------------------
 
+#: Where trained question models are kept (bot/questions.py).
+QUESTION_CACHE = Path(__file__).resolve().parent.parent / "models" / "questions"
 #: Example questions per fact and language (data/retrieval/<lang>.yml), indexed with the facts.
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "data" / "retrieval"
 
@@ -348,6 +359,11 @@ class Weights:
     keywords: int = 2
     #: Example questions (data/retrieval/) count this many times.
     examples: int = 1
+    #: The question model's probability that a fact is the one asked for (bot/questions.py).
+    question: float = 0.5
+    #: A question naming Belgium ("how many Ukrainians in Belgium"): the country's own figures gain
+    #: this, as a region's facts do when the region is named.
+    country: float = 0.25
     #: A question's kind matching the fact's kind (guidance for how-to, statistic for how-many).
     kind_match: float = 0.35
     #: A how-many question naming a month: figures given month by month (three months or more)
@@ -370,8 +386,9 @@ class Weights:
     fuzzy_cutoff: float = 85.0
     #: Share of a question's words (weighted by rarity) a fact must speak of to count as a match.
     coverage: float = 0.5
-    #: A BM25 score that counts as a match whatever the coverage (rare words shared).
-    strong_match: float = 3.0
+    #: A BM25 score that counts as a match whatever the coverage (rare words shared). 3.0 until the
+    #: example questions grew to five or six per fact (longer documents, higher scores); 4.0 on dev.
+    strong_match: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -416,6 +433,7 @@ class Retriever:
         kb: KnowledgeBase,
         weights: Optional[Weights] = None,
         examples: Optional[Mapping[str, Mapping[str, Sequence[str]]]] = None,
+        question_cache: Optional[Path] = QUESTION_CACHE,
     ) -> None:
         import bm25s
 
@@ -454,6 +472,14 @@ class Retriever:
             self._by_length.setdefault(len(surface), []).append(surface)
         self._fuzzy_cache: dict[str, Optional[str]] = {}
         self._fact_arrays()
+        #: Which fact a question asks for, learnt from the example questions (bot/questions.py).
+        self.question_model = None
+        if self.weights.question > 0 and self.facts:
+            from bot.questions import question_model
+
+            self.question_model = question_model(self.facts, self.examples, cache_dir=question_cache)
+            position = {fid: i for i, fid in enumerate(self.question_model.fact_ids)}
+            self._question_order = np.array([position[f.id] for f in self.facts])
         self._position = {f.id: i for i, f in enumerate(self.facts)}
         self._guidance_regions: dict[str, set[str]] = {}
         for fact in self.facts:
@@ -698,6 +724,9 @@ class Retriever:
             score += np.where(self._dated, w.kind_match, 0.0)
         else:
             score += np.where(self._guidance, w.guidance_default, 0.0)
+        if kind == "figure" and names_belgium(query.text):
+            # "How many Ukrainians in Belgium?": the country's figure before a region's or Europe's.
+            score += np.where(self._region == "belgium", w.country, 0.0)
         if query.region:
             score += np.where(self._region == query.region, w.region, 0.0)
         elif query.prefer_national:
@@ -712,6 +741,8 @@ class Retriever:
         else:
             # A municipality's example weighs less when the person's municipality is not known.
             score -= np.where(self._municipality != "", w.municipality, 0.0)
+        if self.question_model is not None and query.text:
+            score += w.question * self.question_model.scores(query.text, query.lang)[self._question_order]
         score = np.where(self._current, score, score * 0.5)  # history after what is valid now
         keep &= score > min_score
         chosen = np.flatnonzero(keep)

@@ -15,7 +15,7 @@ import os
 import threading
 import weakref
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from bot.knowledge.loader import KnowledgeBase, KnowledgeError, knowledge_files, load_knowledge
 
@@ -51,8 +51,17 @@ def _watch(provider_ref: "weakref.ref[KnowledgeProvider]", stop: threading.Event
 class KnowledgeProvider:
     """Holds the current knowledge base; a watcher thread reloads it when the files change."""
 
-    def __init__(self, path: Union[str, Path, None] = None, check_interval: float = 2.0, watch: bool = True) -> None:
+    def __init__(
+        self,
+        path: Union[str, Path, None] = None,
+        check_interval: float = 2.0,
+        watch: bool = True,
+        prepare: Optional[Callable[[KnowledgeBase], object]] = None,
+    ) -> None:
         self.path = Path(path or os.environ.get("BOT_KNOWLEDGE_PATH") or DEFAULT_KNOWLEDGE_PATH)
+        #: Called with new knowledge before it is swapped in (in the loading thread): the action
+        #: server and the staff page build its retriever there, so no request waits for it.
+        self.prepare = prepare
         self.check_interval = check_interval
         self.watch = watch
         self._lock = threading.Lock()  # held only to swap, never while loading
@@ -116,6 +125,11 @@ class KnowledgeProvider:
                     exc, len(self._kb.facts),
                 )
             return False
+        if self.prepare is not None:
+            try:
+                self.prepare(kb)
+            except Exception:  # noqa: BLE001 - the knowledge is valid; what is not prepared is built on use
+                logger.exception("knowledge.prepare.failure")
         with self._lock:
             changed = self._kb is not None
             self._kb, self._fingerprint, self.last_error = kb, fingerprint, None

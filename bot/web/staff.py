@@ -49,6 +49,7 @@ from bot.knowledge.model import REGIONS, as_of_range
 from bot.knowledge.provider import KnowledgeProvider
 from bot.knowledge.render import format_as_of, format_day, render_text
 from bot.languages import ENDONYMS, LANGUAGES
+from bot.retrieval import retriever_for
 from bot.staff.search import FactIndex, TopicPrior
 from bot.staff.verified import Verification, VerificationStore, last_verification
 from bot.web.chat import negotiate_language
@@ -303,7 +304,7 @@ def create_app(
     delivery: Any = None,
     verification_store: Optional[VerificationStore] = None,
 ) -> web.Application:
-    knowledge = knowledge or KnowledgeProvider()
+    knowledge = knowledge or KnowledgeProvider(prepare=retriever_for)
     auth = StaffAuth(token or load_token())
     clients = ClientResolver()
 

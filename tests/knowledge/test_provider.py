@@ -104,3 +104,34 @@ def test_without_watching_nothing_runs_in_the_background(small_knowledge: Path) 
     provider = KnowledgeProvider(small_knowledge, watch=False)
     provider.get()
     assert provider._watcher is None
+
+
+def test_new_knowledge_is_prepared_in_the_loading_thread_before_it_serves(small_knowledge: Path) -> None:
+    """The action server builds the retriever (and its question model) of edited knowledge in the
+    watcher thread: a request gets either the old knowledge or the new one with its retriever ready."""
+    prepared: list[tuple[str, object]] = []
+    provider = KnowledgeProvider(small_knowledge, check_interval=0.05,
+                                 prepare=lambda kb: prepared.append((threading.current_thread().name, kb)))
+    try:
+        first = provider.get()
+        assert prepared == [(threading.current_thread().name, first)]
+        checks = provider.checks
+        _edit(small_knowledge, "Flanders has {places} places.", "Flanders now has {places} places.")
+        assert provider.wait_for_checks(checks + 1)
+        while provider.get() is first:
+            assert provider.wait_for_checks(provider.checks + 1)
+        assert prepared[-1][0].startswith("knowledge-watch") and prepared[-1][1] is provider.get()
+    finally:
+        provider.close()
+
+
+def test_a_failing_preparation_does_not_stop_valid_knowledge(small_knowledge: Path, caplog) -> None:
+    def fail(kb):  # type: ignore[no-untyped-def]
+        raise RuntimeError("no memory left")
+
+    provider = KnowledgeProvider(small_knowledge, watch=False, prepare=fail)
+    try:
+        assert _places_text(provider.get()) == "Flanders has {places} places."
+        assert "knowledge.prepare.failure" in caplog.text
+    finally:
+        provider.close()

@@ -39,7 +39,9 @@ QUERIES = [
     ("cours de français Bruxelles", "guide.language_courses.brussels.bapa_reception_path"),
     ("cours de langue suivis chez Actiris", "lang.brussels.actiris_languages"),
     ("Nederlands leren Vlaanderen", "guide.language_courses.flanders.sign_up_dutch"),
-    ("вивчити нідерландську", "guide.language_courses.flanders.sign_up_dutch"),
+    # No region in the staff search: each region's page on where to learn Dutch answers.
+    ("вивчити нідерландську", ("guide.language_courses.flanders.sign_up_dutch", "guide.language_courses.flanders.where_to_learn",
+                               "guide.language_courses.brussels.learn_dutch")),
     ("скільки людей вивчають нідерландську", "lang.flanders.nt2_participants"),
     ("welcome module NT2", "lang.flanders.nt2_participants"),
     ("pleegzorg niet-begeleide minderjarigen", "psy.flanders.foster_care"),
@@ -62,10 +64,11 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query,expected", QUERIES)
-def test_staff_queries_find_the_fact(project_knowledge, index, query: str, expected: str) -> None:
-    assert expected in project_knowledge.by_id, f"fixture names an unknown fact {expected}"
+def test_staff_queries_find_the_fact(project_knowledge, index, query: str, expected) -> None:
+    accepted = (expected,) if isinstance(expected, str) else expected
+    assert all(e in project_knowledge.by_id for e in accepted), f"fixture names an unknown fact {accepted}"
     top = [hit.fact.id for hit in index.search(query, limit=3)]
-    assert expected in top, f"{query!r} -> {top}"
+    assert set(accepted) & set(top), f"{query!r} -> {top}"
 
 
 GUIDANCE_FIRST = [
