@@ -48,11 +48,12 @@ TARGETS = {"accuracy": 0.90, "in_scope_accuracy": 0.90, "oos_recall": 0.85, "top
 #: questions: `make test` fails below them. Out-of-scope recall in English and French and answer
 #: retrieval in most languages are still below TARGETS; these floors keep a change from making them
 #: worse unnoticed. Raised on 2 December 2026 where the figures rose (Ukrainian top-3 kept at 0.76,
-#: measured 0.768). Raise them when the figures are measured again.
+#: measured 0.768; where a target is met, the floor is the target). Raise them when the figures are
+#: measured again.
 FLOORS = {
     "en": {"oos_recall": 0.82, "top1": 0.78, "top3": 0.84},
-    "fr": {"oos_recall": 0.76, "top1": 0.86, "top3": 0.92},
-    "nl": {"oos_recall": 0.83, "top1": 0.86, "top3": 0.88},
+    "fr": {"oos_recall": 0.76, "top1": 0.85, "top3": 0.92},
+    "nl": {"oos_recall": 0.83, "top1": 0.85, "top3": 0.88},
     "uk": {"oos_recall": 0.83, "top1": 0.67, "top3": 0.76},
 }
 
