@@ -1,9 +1,8 @@
 """Which fact a question asks for, learnt from the example questions.
 
 BM25 (bot/retrieval.py) ranks the facts by the words a question shares with them, each word weighted by
-how rare it is. It does not learn which words tell one fact from its neighbours: "how many are still
-working" and "how many registered at VDAB" share every rare word with both VDAB figures. The question
-model does: a linear support vector machine (scikit-learn's LinearSVC) trained on every fact's example
+how rare it is in the whole knowledge file. It does not learn which words tell one fact from the facts
+closest to it. The question model does: a linear support vector machine (scikit-learn's LinearSVC) trained on every fact's example
 questions (data/retrieval/, about five per fact and language), its texts and its keywords, in the four
 languages, over two kinds of features:
 
@@ -12,7 +11,8 @@ languages, over two kinds of features:
   that the stems miss ("соцжитло", "huurwaarborglening").
 
 Its probabilities (a softmax of the decision scores) are added to the retriever's score with
-`Weights.question`; measured on the dev questions, not on the questions it was trained on.
+`Weights.question`. Measured on dev questions it was not trained on: on the 192 fresh ones of
+2 December 2026, top-1/top-3 0.776/0.880 without it, 0.833/0.896 with it.
 
 Training takes a few seconds and imports scikit-learn (about 35 MB), so the trained weights are kept
 in `models/questions/<fingerprint>.npz` (float16, about 13 MB) and read with numpy alone: `make build`
@@ -29,6 +29,7 @@ import math
 import os
 import tempfile
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
@@ -62,7 +63,8 @@ def term_features(text: str, lang: Optional[str]) -> list[str]:
     for word in words(text):
         if word.isdigit():
             continue
-        out.extend(alternatives(word) if not _CYRILLIC.search(word) else alternatives(word)[:1])
+        forms = alternatives(word)
+        out.extend(forms[:1] if _CYRILLIC.search(word) else forms)  # a Cyrillic word: its lemma
         rough = coarse(word)
         if rough:
             out.append(rough)
@@ -154,6 +156,8 @@ class QuestionModel:
         self.weights = weights
         self.bias = bias
         self.fact_ids = list(fact_ids)
+        # One message may be searched for more than once (read as out of scope, then answered).
+        self.scores = lru_cache(maxsize=256)(self._scores)
 
     # -- features -----------------------------------------------------------------------------------
 
@@ -169,8 +173,9 @@ class QuestionModel:
             values.append(v)
         return cols, values
 
-    def scores(self, text: str, lang: Optional[str] = None):  # type: ignore[no-untyped-def]
-        """The probability of each fact (in `fact_ids` order) being the one asked for."""
+    def _scores(self, text: str, lang: Optional[str] = None):  # type: ignore[no-untyped-def]
+        """The probability of each fact (in `fact_ids` order) being the one asked for (`scores`, the
+        same cached; callers do not change the array)."""
         import numpy as np
 
         cols, values = self._columns(text, lang)
@@ -180,7 +185,9 @@ class QuestionModel:
         decision *= TEMPERATURE
         decision -= decision.max()
         probabilities = np.exp(decision)
-        return probabilities / probabilities.sum()
+        probabilities /= probabilities.sum()
+        probabilities.flags.writeable = False
+        return probabilities
 
     # -- training and the cache -----------------------------------------------------------------------
 
