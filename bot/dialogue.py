@@ -42,8 +42,10 @@ logger = logging.getLogger(__name__)
 #: top-3, but let the Huis van het Nederlands in beside "geen huis meer": tests/test_dialogue.py).
 CLOSE_TO_BEST = 0.65
 
-#: Facts this close to the best one decide whether the answer depends on the region.
-REGION_CLOSE = 0.85
+#: Facts this close to the best one decide whether the answer depends on the region (0.85 until the
+#: example questions of 2 December: Flanders' steps after registration then came within 0.857 of the
+#: registration centre's address for "where is the registration centre?", a national question).
+REGION_CLOSE = 0.9
 
 #: A question the model read as out of scope is answered when a fact shares its rare words (BM25
 #: at least OOS_OVERRIDE_LEXICAL, coverage at least OOS_OVERRIDE_COVERAGE) and a question topic has
@@ -64,6 +66,9 @@ REGIONAL_MATCH = 0.9
 #: ...and when the advice of two regions covers this much of the question's words (weighted by rarity).
 REGION_FULL_COVERAGE = 0.8
 REGION_FULL_RANK = 4
+#: ...among the facts within this share of the best score (CLOSE_TO_BEST until the question model
+#: weighed 0.75: its probability widens the gap between the best fact and the regions' advice).
+REGION_FULL_SCORE = 0.6
 
 #: The topic of questions about anything official: not an answer to a question no fact speaks of.
 CATCH_ALL_TOPIC = "official_info"
@@ -259,7 +264,7 @@ class Assistant:
         # as fully as the best fact does (how to enrol a child at school): it depends on the region.
         full = [
             h for h in hits[:REGION_FULL_RANK]
-            if h.score >= CLOSE_TO_BEST * best.score and h.fact.is_guidance and h.fact.region in LIVING_REGIONS
+            if h.score >= REGION_FULL_SCORE * best.score and h.fact.is_guidance and h.fact.region in LIVING_REGIONS
             and h.coverage >= max(REGION_FULL_COVERAGE, REGIONAL_MATCH * best.coverage)
         ]
         if len({h.fact.region for h in full}) >= 2:
