@@ -277,3 +277,18 @@ def test_no_house_any_more_is_answered_with_housing_advice(assistant, project_kn
     facts = _shown(out, project_knowledge)
     assert facts[0].id == "guide.housing.flanders.hosting_ends"
     assert all("language_courses" not in f.topics for f in facts)
+
+
+def test_a_question_read_as_out_of_scope_is_answered_when_a_fact_shares_its_rarest_words(assistant) -> None:
+    # The model's topics are all unsure; the words "for good", "leaving", "tell" are one fact's own.
+    ranking = [
+        {"name": "out_of_scope", "confidence": 0.62},
+        {"name": "ask_protection_rights", "confidence": 0.12},
+        {"name": "ask_housing", "confidence": 0.1},
+    ]
+    question = "We have decided to go back to Kharkiv for good. Do we have to tell anyone in Belgium that we are leaving?"
+    out = assistant.fallback(Turn(text=question, intent="out_of_scope", intent_ranking=ranking, language="en"))
+    assert out.shown is not None and out.shown.fact_ids[0] == "guide.temporary_protection.eu.returning_for_good"
+    for near_miss in ("what documents do I need for a tourist visa to Canada", "what temperature will it be in Bruges this weekend"):
+        out = assistant.fallback(Turn(text=near_miss, intent="out_of_scope", intent_ranking=ranking, language="en"))
+        assert out.shown is None and out.replies[-1].kind == "fallback", near_miss
