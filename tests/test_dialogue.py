@@ -292,3 +292,20 @@ def test_a_question_read_as_out_of_scope_is_answered_when_a_fact_shares_its_rare
     for near_miss in ("what documents do I need for a tourist visa to Canada", "what temperature will it be in Bruges this weekend"):
         out = assistant.fallback(Turn(text=near_miss, intent="out_of_scope", intent_ranking=ranking, language="en"))
         assert out.shown is None and out.replies[-1].kind == "fallback", near_miss
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("When does temporary protection stop?", "en"),
+        ("коли закінчиться захист", "uk"),
+        ("Wanneer houdt de tijdelijke bescherming op?", "nl"),
+        ("c'est quand la fin de la protection temporaire ?", "fr"),
+    ],
+)
+def test_when_protection_stops_is_answered_with_its_end_date_first(assistant, project_knowledge, text, lang) -> None:
+    # Not with the EU's talks on the way out of protection, whose examples also say "stops".
+    ranking = [{"name": "ask_protection_duration", "confidence": 0.75}, {"name": "ask_protection_rights", "confidence": 0.1}]
+    out = assistant.answer_question(Turn(text=text, intent="ask_protection_duration", intent_ranking=ranking, language=lang))
+    assert _shown(out, project_knowledge)[0].id == "tp.duration.current"
+    assert "2027" in out.replies[0].text
