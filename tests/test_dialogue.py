@@ -309,3 +309,17 @@ def test_when_protection_stops_is_answered_with_its_end_date_first(assistant, pr
     out = assistant.answer_question(Turn(text=text, intent="ask_protection_duration", intent_ranking=ranking, language=lang))
     assert _shown(out, project_knowledge)[0].id == "tp.duration.current"
     assert "2027" in out.replies[0].text
+
+
+def test_common_words_alone_do_not_make_an_out_of_scope_message_a_question(assistant, project_knowledge) -> None:
+    # "go", "first" and "date" are all in the facts (register first, the date of arrival), but they
+    # are common words: not the registration question the model half-saw.
+    ranking = [
+        {"name": "out_of_scope", "confidence": 0.5},
+        {"name": "ask_registration", "confidence": 0.33},
+        {"name": "ask_housing", "confidence": 0.1},
+    ]
+    out = assistant.fallback(Turn(text="where can we go on a first date in Ghent", intent="out_of_scope", intent_ranking=ranking, language="en"))
+    assert out.shown is None and out.replies[-1].kind == "fallback"
+    out = assistant.fallback(Turn(text="What is the A card and who issues it?", intent="out_of_scope", intent_ranking=ranking, language="en"))
+    assert _shown(out, project_knowledge)[0].id == "guide.official_info.belgium.who_does_what"

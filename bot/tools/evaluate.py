@@ -52,8 +52,8 @@ TARGETS = {"accuracy": 0.90, "in_scope_accuracy": 0.90, "oos_recall": 0.85, "top
 #: out-of-scope lines: French 0.76 -> 0.74 (measured 0.760), Ukrainian 0.83 -> 0.82 (0.840). Raise
 #: them when the figures are measured again.
 FLOORS = {
-    "en": {"oos_recall": 0.82, "top1": 0.85, "top3": 0.95},
-    "fr": {"oos_recall": 0.74, "top1": 0.85, "top3": 0.95},
+    "en": {"oos_recall": 0.85, "top1": 0.85, "top3": 0.95},
+    "fr": {"oos_recall": 0.75, "top1": 0.85, "top3": 0.95},
     "nl": {"oos_recall": 0.83, "top1": 0.85, "top3": 0.90},
     "uk": {"oos_recall": 0.82, "top1": 0.85, "top3": 0.85},
 }
