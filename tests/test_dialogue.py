@@ -323,3 +323,24 @@ def test_common_words_alone_do_not_make_an_out_of_scope_message_a_question(assis
     assert out.shown is None and out.replies[-1].kind == "fallback"
     out = assistant.fallback(Turn(text="What is the A card and who issues it?", intent="out_of_scope", intent_ranking=ranking, language="en"))
     assert _shown(out, project_knowledge)[0].id == "guide.official_info.belgium.who_does_what"
+
+
+@pytest.mark.parametrize(
+    "text, intent, lang, first",
+    [
+        ("where do I register when I arrive in Belgium?", "ask_registration", "en", "guide.registration.belgium.registration_centre"),
+        ("де зареєструватися, коли я приїхав до Бельгії?", "ask_registration", "uk", "guide.registration.belgium.registration_centre"),
+        ("скільки часу ми можемо залишатися в Бельгії?", "ask_protection_duration", "uk", "tp.duration.current"),
+        ("hoelang mogen Oekraïners in België blijven?", "ask_protection_duration", "nl", "tp.duration.current"),
+        ("mag ik werken in België met tijdelijke bescherming?", "ask_work", "nl", "guide.work.belgium.right_to_work"),
+        ("чи мають українці право працювати в Бельгії?", "ask_work", "uk", "guide.work.belgium.right_to_work"),
+        ("comment trouver du travail à Bruxelles ?", "ask_work", "fr", "guide.work.brussels.actiris_register"),
+    ],
+)
+def test_the_questions_asked_most_lead_with_what_to_do(assistant, project_knowledge, text, intent, lang, first) -> None:
+    # Found by putting the commonest questions of newcomers to the assistant (2 December 2026): they
+    # had led with crisis housing, "no verified information", leaving Belgium, the protection
+    # certificate, the health professions or the number of jobs found.
+    ranking = [{"name": intent, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.1}]
+    out = assistant.answer_question(Turn(text=text, intent=intent, intent_ranking=ranking, language=lang))
+    assert _shown(out, project_knowledge)[0].id == first, [f.id for f in _shown(out, project_knowledge)]
