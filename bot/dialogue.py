@@ -51,7 +51,10 @@ REGION_CLOSE = 0.9
 #: at least OOS_OVERRIDE_LEXICAL, coverage at least OOS_OVERRIDE_COVERAGE) and a question topic has
 #: at least OOS_OVERRIDE_TOPIC in the model's ranking.
 OOS_OVERRIDE_LEXICAL = 5.0
-OOS_OVERRIDE_COVERAGE = 0.25
+#: 0.25 until 2 December 2026: "can Ukrainians get a work visa for Australia" (coverage 0.27, "work"
+#: and "visa" rare enough) was answered with the health professions; 0.3 refuses it and its French
+#: twin on the dev split, no answer lost.
+OOS_OVERRIDE_COVERAGE = 0.3
 OOS_OVERRIDE_TOPIC = 0.2
 OOS_OVERRIDE_FULL_COVERAGE = 0.9
 OOS_OVERRIDE_FULL_TOPIC = 0.3

@@ -348,3 +348,10 @@ def test_the_questions_asked_most_lead_with_what_to_do(assistant, project_knowle
     ranking = [{"name": intent, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.1}]
     out = assistant.answer_question(Turn(text=text, intent=intent, intent_ranking=ranking, language=lang))
     assert _shown(out, project_knowledge)[0].id == first, [f.id for f in _shown(out, project_knowledge)]
+
+
+def test_a_work_visa_for_another_country_is_out_of_scope(assistant) -> None:
+    ranking = [{"name": "out_of_scope", "confidence": 0.4}, {"name": "ask_work", "confidence": 0.42}]
+    for text in ("can a Ukrainian get a work visa for Canada", "what do I need for a work visa to the United States"):
+        out = assistant.fallback(Turn(text=text, intent="out_of_scope", intent_ranking=ranking, language="en"))
+        assert out.shown is None and out.replies[-1].kind == "fallback", text
