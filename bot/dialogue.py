@@ -617,9 +617,10 @@ class Assistant:
 
     def _question_read_as_out_of_scope(self, turn: Turn, outcome: Outcome, lang: str) -> Optional[Outcome]:
         """A long, specific question the model read as out of scope, whose rare words a fact shares
-        and whose topic the model still sees ("I'd rather go with the state health insurance ... how
-        do I join?"): answered. Thresholds from the dev split, where none of the out-of-scope near
-        misses passed them."""
+        and whose topic the model still sees, or whose rarest words one fact shares whatever the
+        model's topics ("I'd rather go with the state health insurance ... how do I join?"):
+        answered. Thresholds from the dev split, where none of the out-of-scope near misses passed
+        them."""
         text = "" if turn.is_payload else clean_user_text(turn.text)
         prior = topic_prior(turn.intent_ranking)
         if not text:

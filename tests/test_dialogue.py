@@ -44,6 +44,15 @@ def _text(outcome: Outcome) -> str:
     return "\n".join(r.text for r in outcome.replies)
 
 
+def _read_as_out_of_scope(assistant, text: str, ranking: list) -> Outcome:
+    """What an English message gets when the model reads it as out of scope with this ranking."""
+    return assistant.fallback(Turn(text=text, intent="out_of_scope", intent_ranking=ranking, language="en"))
+
+
+def _refused(out: Outcome) -> bool:
+    return out.shown is None and out.replies[-1].kind == "fallback"
+
+
 def test_region_follow_up_then_answer_in_ukrainian(assistant, project_knowledge) -> None:
     first = Turn(text="де можна знайти житло?", intent="ask_housing")
     out = assistant.answer_question(first)
@@ -287,11 +296,10 @@ def test_a_question_read_as_out_of_scope_is_answered_when_a_fact_shares_its_rare
         {"name": "ask_housing", "confidence": 0.1},
     ]
     question = "We have decided to go back to Kharkiv for good. Do we have to tell anyone in Belgium that we are leaving?"
-    out = assistant.fallback(Turn(text=question, intent="out_of_scope", intent_ranking=ranking, language="en"))
+    out = _read_as_out_of_scope(assistant, question, ranking)
     assert out.shown is not None and out.shown.fact_ids[0] == "guide.temporary_protection.eu.returning_for_good"
     for near_miss in ("what documents do I need for a tourist visa to Canada", "what temperature will it be in Bruges this weekend"):
-        out = assistant.fallback(Turn(text=near_miss, intent="out_of_scope", intent_ranking=ranking, language="en"))
-        assert out.shown is None and out.replies[-1].kind == "fallback", near_miss
+        assert _refused(_read_as_out_of_scope(assistant, near_miss, ranking)), near_miss
 
 
 @pytest.mark.parametrize(
@@ -319,9 +327,8 @@ def test_common_words_alone_do_not_make_an_out_of_scope_message_a_question(assis
         {"name": "ask_registration", "confidence": 0.33},
         {"name": "ask_housing", "confidence": 0.1},
     ]
-    out = assistant.fallback(Turn(text="where can we go on a first date in Ghent", intent="out_of_scope", intent_ranking=ranking, language="en"))
-    assert out.shown is None and out.replies[-1].kind == "fallback"
-    out = assistant.fallback(Turn(text="What is the A card and who issues it?", intent="out_of_scope", intent_ranking=ranking, language="en"))
+    assert _refused(_read_as_out_of_scope(assistant, "where can we go on a first date in Ghent", ranking))
+    out = _read_as_out_of_scope(assistant, "What is the A card and who issues it?", ranking)
     assert _shown(out, project_knowledge)[0].id == "guide.official_info.belgium.who_does_what"
 
 
@@ -353,5 +360,4 @@ def test_the_questions_asked_most_lead_with_what_to_do(assistant, project_knowle
 def test_a_work_visa_for_another_country_is_out_of_scope(assistant) -> None:
     ranking = [{"name": "out_of_scope", "confidence": 0.4}, {"name": "ask_work", "confidence": 0.42}]
     for text in ("can a Ukrainian get a work visa for Canada", "what do I need for a work visa to the United States"):
-        out = assistant.fallback(Turn(text=text, intent="out_of_scope", intent_ranking=ranking, language="en"))
-        assert out.shown is None and out.replies[-1].kind == "fallback", text
+        assert _refused(_read_as_out_of_scope(assistant, text, ranking)), text
